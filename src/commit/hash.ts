@@ -83,7 +83,7 @@ export function listProof(items: readonly Uint8Array[], index: number): Hash[] {
 
 /** Recomputes a list root from one item and its sibling path. */
 export function rootFromPath(item: Uint8Array, index: number, path: readonly Uint8Array[]): Hash {
-  let h = Buffer.from(item);
+  let h: Hash = Buffer.from(item);
   for (let level = 0; level < path.length; level++) {
     h = ((index >> level) & 1) === 0 ? nodeHash(h, path[level]) : nodeHash(path[level], h);
   }
