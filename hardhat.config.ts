@@ -55,7 +55,7 @@ const config: HardhatUserConfig = {
     noColors: true,
     offline: true,
   },
-  mocha: { timeout: 300_000 },
+  mocha: { timeout: 300_000, reporter: path.join(__dirname, "test", "support", "summary-reporter.js") },
 };
 
 export default config;
