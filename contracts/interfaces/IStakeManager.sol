@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {Duration} from "../types/Duration.sol";
+
+/// @title IStakeManager
+/// @notice ERC-20 stake for Pinpoint solvers and verifiers.
+///
+///         Every account has three balances: `free` (lockable, withdrawable after unbonding),
+///         `locked` (held by lockers: TaskMarket per claimed task, the dispute contract per game bond)
+///         and `pending` (unbonding: cannot be locked, withdrawable once its release time passes).
+///
+///         Locks are accounted per locker: a locker can only unlock or slash what it locked itself,
+///         so one locker can never release or seize another locker's collateral.
+///
+///         Roles (OpenZeppelin AccessControl):
+///         - `DEFAULT_ADMIN_ROLE`: grants roles, sets the slash sink/split and the unbonding delay.
+///         - `LOCKER_ROLE`: TaskMarket and the dispute contract; lock and unlock free stake.
+///         - `SLASHER_ROLE`: the dispute contract (challenger bonds) and TaskMarket, which slashes
+///           only (a) a solver's task stake when the dispute contract resolves a dispute for the
+///           challenger and (b) the expiry penalty of a solver that missed its deadline. No other
+///           account should hold it.
+///
+///         Slashed stake is never pushed: the beneficiary share and the sink share are credited to
+///         the beneficiary's and the sink's `free` balances (pull over push), withdrawable through
+///         the normal unbonding path or re-lockable as stake.
+interface IStakeManager {
+    // ----------------------------------------------------------------------------------------
+    // Types
+    // ----------------------------------------------------------------------------------------
+
+    /// @notice Balances of one account.
+    /// @dev Storage layout, least significant bits first: word 0 = free (128) | locked (128);
+    ///      word 1 = pending (128) | releaseTime (40).
+    struct Balances {
+        uint128 free;
+        uint128 locked;
+        uint128 pending;
+        uint40 releaseTime;
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Events
+    // ----------------------------------------------------------------------------------------
+
+    /// @notice `account` deposited `amount` tokens into its free balance.
+    event StakeDeposited(address indexed account, uint256 amount);
+    /// @notice `amount` moved from free to pending; the whole pending balance `pending` unlocks at `releaseTime`.
+    event StakeWithdrawalRequested(address indexed account, uint256 amount, uint256 pending, uint256 releaseTime);
+    /// @notice The pending balance `amount` moved back to free.
+    event StakeWithdrawalCancelled(address indexed account, uint256 amount);
+    /// @notice `amount` pending tokens were transferred to `account`.
+    event StakeWithdrawn(address indexed account, uint256 amount);
+    /// @notice `locker` locked `amount` of `account`'s free stake.
+    event StakeLocked(address indexed account, address indexed locker, uint256 amount);
+    /// @notice `locker` released `amount` of `account`'s stake it had locked.
+    event StakeUnlocked(address indexed account, address indexed locker, uint256 amount);
+    /// @notice `slasher` slashed `amount` of `account`'s stake it had locked: `toBeneficiary` was
+    ///         credited to `beneficiary`'s free balance and `toSink` to `sink`'s free balance.
+    event StakeSlashed(
+        address indexed account,
+        address indexed slasher,
+        address indexed beneficiary,
+        uint256 amount,
+        uint256 toBeneficiary,
+        address sink,
+        uint256 toSink
+    );
+    /// @notice The slash sink and its share (basis points of every slash) changed.
+    event SlashSinkUpdated(address sink, uint16 sinkBps);
+    /// @notice The unbonding delay for new withdrawal requests changed.
+    event UnbondingDelayUpdated(Duration delay);
+
+    // ----------------------------------------------------------------------------------------
+    // Errors
+    // ----------------------------------------------------------------------------------------
+
+    /// @notice An amount argument was zero.
+    error StakeZeroAmount();
+    /// @notice The token moved `received` instead of `expected` (fee-on-transfer or rebasing tokens are not supported).
+    error StakeFeeOnTransfer(uint256 expected, uint256 received);
+    /// @notice A balance would exceed 2^128 − 1.
+    error StakeAmountOverflow(uint256 amount);
+    /// @notice `account` has only `free` free stake, `requested` was needed.
+    error StakeInsufficientFree(address account, uint256 requested, uint256 free);
+    /// @notice `locker` holds only `locked` of `account`'s stake, `requested` was needed.
+    error StakeInsufficientLocked(address account, address locker, uint256 requested, uint256 locked);
+    /// @notice `account` has no pending withdrawal.
+    error StakeNothingPending(address account);
+    /// @notice `account`'s pending withdrawal unlocks at `releaseTime`.
+    error StakeStillUnbonding(address account, uint256 releaseTime);
+    /// @notice The slash sink must be a non-zero address and its share at most 10,000 bps.
+    error StakeInvalidSink(address sink, uint16 sinkBps);
+
+    // ----------------------------------------------------------------------------------------
+    // Roles and configuration
+    // ----------------------------------------------------------------------------------------
+
+    /// @notice Role of contracts that may lock and unlock free stake (TaskMarket, dispute contract).
+    function LOCKER_ROLE() external view returns (bytes32);
+
+    /// @notice Role of contracts that may slash stake they locked (dispute contract; TaskMarket, see the contract notice).
+    function SLASHER_ROLE() external view returns (bytes32);
+
+    /// @notice The stake token, fixed at deployment.
+    function token() external view returns (IERC20);
+
+    /// @notice Delay between {requestWithdrawal} and {withdraw}.
+    function unbondingDelay() external view returns (Duration);
+
+    /// @notice Where the sink share of every slash is credited.
+    function slashSink() external view returns (address);
+
+    /// @notice The sink's share of every slash in basis points; the beneficiary gets the rest.
+    function slashSinkBps() external view returns (uint16);
+
+    /// @notice Sets the slash sink and its share. Only `DEFAULT_ADMIN_ROLE`. Emits {SlashSinkUpdated}.
+    /// @param sink Non-zero address credited with the sink share.
+    /// @param sinkBps Sink share in basis points, at most 10,000.
+    function setSlashSink(address sink, uint16 sinkBps) external;
+
+    /// @notice Sets the unbonding delay for future withdrawal requests. Only `DEFAULT_ADMIN_ROLE`.
+    ///         Emits {UnbondingDelayUpdated}.
+    function setUnbondingDelay(Duration delay) external;
+
+    // ----------------------------------------------------------------------------------------
+    // Staker functions
+    // ----------------------------------------------------------------------------------------
+
+    /// @notice Pulls `amount` tokens from the caller (after `approve`) into its free balance.
+    ///         Reverts with {StakeFeeOnTransfer} if the contract receives a different amount.
+    ///         Emits {StakeDeposited}.
+    function deposit(uint256 amount) external;
+
+    /// @notice {deposit} after an EIP-2612 `permit` for `amount` signed by the caller.
+    ///         A permit that was already used (front-run) is tolerated if the allowance suffices.
+    function depositWithPermit(uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external;
+
+    /// @notice Moves `amount` from free to pending. The release time of the whole pending balance
+    ///         becomes `now + unbondingDelay`. Pending stake cannot be locked.
+    ///         Emits {StakeWithdrawalRequested}.
+    function requestWithdrawal(uint256 amount) external;
+
+    /// @notice Moves the whole pending balance back to free. Emits {StakeWithdrawalCancelled}.
+    function cancelWithdrawal() external;
+
+    /// @notice Transfers the whole pending balance to the caller once its release time has passed.
+    ///         Emits {StakeWithdrawn}.
+    /// @return amount The amount transferred.
+    function withdraw() external returns (uint256 amount);
+
+    // ----------------------------------------------------------------------------------------
+    // Locker and slasher functions
+    // ----------------------------------------------------------------------------------------
+
+    /// @notice Locks `amount` of `account`'s free stake on behalf of the caller. Only `LOCKER_ROLE`.
+    ///         Reverts with {StakeInsufficientFree}. Emits {StakeLocked}.
+    function lock(address account, uint256 amount) external;
+
+    /// @notice Releases `amount` of `account`'s stake that the caller locked back to free.
+    ///         Only `LOCKER_ROLE`. Reverts with {StakeInsufficientLocked}. Emits {StakeUnlocked}.
+    function unlock(address account, uint256 amount) external;
+
+    /// @notice Slashes `amount` of `account`'s stake that the caller locked. The sink gets
+    ///         `amount * slashSinkBps / 10_000` (rounded down), `beneficiary` the rest; both are credited
+    ///         to free balances. A zero `beneficiary` sends everything to the sink.
+    ///         Only `SLASHER_ROLE`. Reverts with {StakeInsufficientLocked}. Emits {StakeSlashed}.
+    /// @return toBeneficiary Amount credited to `beneficiary`.
+    /// @return toSink Amount credited to the sink.
+    function slash(
+        address account,
+        uint256 amount,
+        address beneficiary
+    ) external returns (uint256 toBeneficiary, uint256 toSink);
+
+    // ----------------------------------------------------------------------------------------
+    // Views
+    // ----------------------------------------------------------------------------------------
+
+    /// @notice All balances of `account`.
+    function balancesOf(address account) external view returns (Balances memory);
+
+    /// @notice Free (lockable) stake of `account`.
+    function freeOf(address account) external view returns (uint256);
+
+    /// @notice Stake of `account` locked by `locker`.
+    function lockedBy(address locker, address account) external view returns (uint256);
+}

@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IStakeManager} from "./IStakeManager.sol";
+import {TaskId} from "../types/TaskId.sol";
+import {Duration} from "../types/Duration.sol";
+import {TaskStatus} from "../types/TaskStatus.sol";
+
+/// @title ITaskMarket
+/// @notice Escrow for Pinpoint compute tasks (docs/SPEC.md §4).
+///
+///         A submitter escrows a reward (in the StakeManager's token) for a task. A solver with
+///         enough free stake claims it (its stake is locked), streams proof-of-learning checkpoint
+///         commitments in batches, and submits the final state hash. After the challenge window,
+///         with no dispute open, anyone can finalize: the solver is paid and its stake unlocked.
+///
+///         Checkpoints: with `totalSteps` T and `checkpointInterval` k the task has
+///         N = ceil(T / k) checkpoints after the initial one. Checkpoint 0 is `initialStateHash`,
+///         checkpoint N the hash given to {submitFinal}; the solver streams 1..N−1 in order with
+///         {commitCheckpoints}, one storage word per call:
+///         `LibHash.checkpointBatch(firstIndex, count, listRoot(stateHashes))`.
+///
+///         Work spec: the program commitment, dataset commitment and batch view (samples, batch
+///         size) are needed only by the dispute game, so the task stores their hash
+///         `keccak256(abi.encode(WorkSpec))` (see {specHashOf}); the full spec is in {TaskCreated}.
+///         The dispute game takes the spec as calldata and checks it with {verifySpec}. This keeps
+///         `createTask` within four new storage words.
+///
+///         Expiry: a solver that misses its solve deadline loses `expiryPenaltyBps` of its task
+///         stake (credited to the submitter and the slash sink by the StakeManager split) and the
+///         task REOPENS (status Open, no solver, no checkpoints); the submitter may then cancel it
+///         for a refund or let another solver claim it.
+///
+///         Disputes: a contract holding `DISPUTE_ROLE` (the dispute game) opens disputes on a
+///         submitted task during its challenge window and resolves them. Each open dispute blocks
+///         {finalize}. A dispute resolved for the challenger REJECTS the task: the solver's whole
+///         task stake is slashed (beneficiary share to that challenger), the solver is never paid,
+///         and the reward becomes reclaimable by the submitter ({reclaim}). The task is not reopened
+///         because other games may still be verifying its checkpoints. Later resolutions on a
+///         rejected task only close their game (no second slash). A dispute resolved for the solver
+///         only closes that game.
+///
+///         Token movements: rewards are pulled on {createTask} (the received amount is measured;
+///         fee-on-transfer tokens revert with {TaskMarketFeeOnTransfer}) and pushed on {finalize}
+///         (to the solver), {cancel} and {reclaim} (to the submitter). Dispute hooks move no tokens
+///         to external accounts, so a recipient can never block a dispute resolution.
+interface ITaskMarket {
+    // ----------------------------------------------------------------------------------------
+    // Types
+    // ----------------------------------------------------------------------------------------
+
+    /// @notice What the solver must compute, as needed by the dispute game.
+    /// @param programHash Commitment to the PinIR train-step program (Merkle root of its op list).
+    /// @param datasetHash Dataset commitment (docs/SPEC.md §3, tag 0x06).
+    /// @param nSamples Number of samples in the dataset; row r of batch t is sample ((t−1)·batchSize + r) mod nSamples.
+    /// @param batchSize Rows per step.
+    struct WorkSpec {
+        bytes32 programHash;
+        bytes32 datasetHash;
+        uint64 nSamples;
+        uint32 batchSize;
+    }
+
+    /// @notice Arguments of {createTask}.
+    /// @param spec The work spec; stored as its hash.
+    /// @param initialStateHash State hash of checkpoint 0.
+    /// @param totalSteps T, number of train steps (> 0).
+    /// @param checkpointInterval k, steps between checkpoints (> 0); N = ceil(T / k) must be < 2^24.
+    /// @param reward Paid to the solver on {finalize}; escrowed now (> 0).
+    /// @param solverStake Stake locked from the solver on {claim}; at least the configured minimum.
+    /// @param solveWindow Time from {claim} to the solver's deadline for {submitFinal}; 0 = default.
+    /// @param challengeWindow Time after {submitFinal} during which disputes may open; 0 = default;
+    ///        otherwise at least the configured minimum.
+    struct TaskParams {
+        WorkSpec spec;
+        bytes32 initialStateHash;
+        uint32 totalSteps;
+        uint32 checkpointInterval;
+        uint96 reward;
+        uint96 solverStake;
+        Duration solveWindow;
+        Duration challengeWindow;
+    }
+
+    /// @notice A task as stored.
+    /// @dev Six storage words (createTask writes words 0–3; claim, commits and expiry update word 4;
+    ///      submitFinal writes word 5). Bit layout, least significant first:
+    ///      word 0 specHash; word 1 initialStateHash;
+    ///      word 2 submitter (160) | reward (96);
+    ///      word 3 solverStake (96) | totalSteps (32) | checkpointInterval (32) | solveWindow (32) |
+    ///             challengeWindow (32) | openDisputes (32);
+    ///      word 4 solver (160) | status (8) | deadline (40) | checkpointsCommitted (24) | batchCount (24);
+    ///      word 5 finalStateHash.
+    ///      `deadline` is the solve deadline while Claimed and the end of the challenge window from
+    ///      Submitted on.
+    struct Task {
+        bytes32 specHash;
+        bytes32 initialStateHash;
+        address submitter;
+        uint96 reward;
+        uint96 solverStake;
+        uint32 totalSteps;
+        uint32 checkpointInterval;
+        Duration solveWindow;
+        Duration challengeWindow;
+        uint32 openDisputes;
+        address solver;
+        TaskStatus status;
+        uint40 deadline;
+        uint24 checkpointsCommitted;
+        uint24 batchCount;
+        bytes32 finalStateHash;
+    }
+
+    /// @notice Market parameters set by the admin.
+    /// @param minSolverStake Lower bound for `TaskParams.solverStake`.
+    /// @param minChallengeWindow Lower bound for an explicit `TaskParams.challengeWindow`.
+    /// @param defaultChallengeWindow Used when `TaskParams.challengeWindow` is 0; at least the minimum.
+    /// @param defaultSolveWindow Used when `TaskParams.solveWindow` is 0; non-zero.
+    /// @param expiryPenaltyBps Share of the solver stake slashed on {expire}, in basis points (≤ 10,000).
+    // solhint-disable-next-line gas-struct-packing
+    struct MarketConfig {
+        uint96 minSolverStake;
+        Duration minChallengeWindow;
+        Duration defaultChallengeWindow;
+        Duration defaultSolveWindow;
+        uint16 expiryPenaltyBps;
+    }
+
+    /// @notice Location of checkpoint i inside a committed batch, for {verifyCheckpoint}.
+    /// @param batchIndex Batch number (0-based, in commit order).
+    /// @param firstIndex Checkpoint index of the batch's first hash.
+    /// @param count Number of hashes in the batch.
+    /// @param path Bottom-up sibling path of item `i − firstIndex` in the batch's list tree
+    ///        (exactly ceil(log2 count) hashes).
+    struct CheckpointProof {
+        uint256 batchIndex;
+        uint64 firstIndex;
+        uint32 count;
+        bytes32[] path;
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Events
+    // ----------------------------------------------------------------------------------------
+
+    /// @notice A task was created and `params.reward` escrowed.
+    event TaskCreated(TaskId indexed taskId, address indexed submitter, TaskParams params);
+    /// @notice The submitter cancelled an unclaimed task and was refunded `refund`.
+    event TaskCancelled(TaskId indexed taskId, uint256 refund);
+    /// @notice `solver` claimed the task; its stake is locked until `deadline` at least.
+    event TaskClaimed(TaskId indexed taskId, address indexed solver, uint256 stake, uint256 deadline);
+    /// @notice Batch `batchIndex` of checkpoints `firstIndex .. firstIndex + stateHashes.length − 1` was committed.
+    event CheckpointsCommitted(
+        TaskId indexed taskId,
+        uint256 indexed batchIndex,
+        uint256 firstIndex,
+        bytes32[] stateHashes
+    );
+    /// @notice The solver submitted the final state hash; disputes may open until `challengeEnd`.
+    event FinalSubmitted(TaskId indexed taskId, bytes32 finalStateHash, uint256 challengeEnd);
+    /// @notice The task was finalized: `solver` was paid `reward` and its stake unlocked.
+    event TaskFinalized(TaskId indexed taskId, address indexed solver, uint256 reward);
+    /// @notice `solver` missed its deadline: `penalty` of its stake was slashed and the task reopened.
+    event TaskExpired(TaskId indexed taskId, address indexed solver, uint256 penalty);
+    /// @notice A dispute by `challenger` was opened; `openDisputes` are now open on the task.
+    event DisputeOpened(TaskId indexed taskId, address indexed challenger, uint256 openDisputes);
+    /// @notice A dispute by `challenger` was resolved (`solverWon`); `openDisputes` remain open.
+    event DisputeResolved(TaskId indexed taskId, address indexed challenger, bool solverWon, uint256 openDisputes);
+    /// @notice The solver was proven wrong: `slashed` stake was slashed, the task is rejected.
+    event TaskRejected(TaskId indexed taskId, address indexed solver, address indexed challenger, uint256 slashed);
+    /// @notice The reward of a rejected task was returned to the submitter.
+    event TaskReclaimed(TaskId indexed taskId, address indexed submitter, uint256 refund);
+    /// @notice The admin changed the market configuration.
+    event MarketConfigUpdated(MarketConfig config);
+
+    // ----------------------------------------------------------------------------------------
+    // Errors
+    // ----------------------------------------------------------------------------------------
+
+    /// @notice No task has id `taskId`.
+    error TaskMarketUnknownTask(TaskId taskId);
+    /// @notice The task is in status `actual`; the call needs `expected`.
+    error TaskMarketWrongStatus(TaskId taskId, TaskStatus actual, TaskStatus expected);
+    /// @notice Only the task's submitter may call this; `caller` is not.
+    error TaskMarketNotSubmitter(TaskId taskId, address caller);
+    /// @notice Only the task's solver may call this; `caller` is not.
+    error TaskMarketNotSolver(TaskId taskId, address caller);
+    /// @notice The solver's deadline `deadline` has passed.
+    error TaskMarketDeadlinePassed(TaskId taskId, uint256 deadline);
+    /// @notice The solver's deadline `deadline` has not passed yet.
+    error TaskMarketDeadlineNotPassed(TaskId taskId, uint256 deadline);
+    /// @notice The challenge window is open until `challengeEnd`.
+    error TaskMarketChallengeWindowOpen(TaskId taskId, uint256 challengeEnd);
+    /// @notice The challenge window closed at `challengeEnd`.
+    error TaskMarketChallengeWindowClosed(TaskId taskId, uint256 challengeEnd);
+    /// @notice `openDisputes` disputes are still open on the task.
+    error TaskMarketDisputesOpen(TaskId taskId, uint256 openDisputes);
+    /// @notice No dispute is open on the task.
+    error TaskMarketNoOpenDispute(TaskId taskId);
+    /// @notice {commitCheckpoints} was called with no hashes.
+    error TaskMarketEmptyBatch(TaskId taskId);
+    /// @notice Committing would reach checkpoint `wouldReach`, past the last streamed one `last` (= N − 1).
+    error TaskMarketTooManyCheckpoints(TaskId taskId, uint256 wouldReach, uint256 last);
+    /// @notice Only `committed` of the `required` (= N − 1) checkpoints are committed.
+    error TaskMarketCheckpointsMissing(TaskId taskId, uint256 committed, uint256 required);
+    /// @notice The reward must be non-zero.
+    error TaskMarketZeroReward();
+    /// @notice `stake` is below the minimum solver stake `minimum`.
+    error TaskMarketStakeTooLow(uint256 stake, uint256 minimum);
+    /// @notice Steps and interval must be non-zero and give fewer than 2^24 checkpoints.
+    error TaskMarketInvalidSchedule(uint256 totalSteps, uint256 checkpointInterval);
+    /// @notice The batch view needs non-zero `nSamples` and `batchSize`.
+    error TaskMarketInvalidView(uint256 nSamples, uint256 batchSize);
+    /// @notice The challenge window `window` is below the minimum `minimum`.
+    error TaskMarketChallengeWindowTooShort(uint256 window, uint256 minimum);
+    /// @notice The token moved `received` instead of `expected` (fee-on-transfer tokens are not supported).
+    error TaskMarketFeeOnTransfer(uint256 expected, uint256 received);
+    /// @notice The configuration is inconsistent (zero default solve window, default challenge
+    ///         window below the minimum, or penalty above 10,000 bps).
+    error TaskMarketInvalidConfig();
+
+    // ----------------------------------------------------------------------------------------
+    // Roles and configuration
+    // ----------------------------------------------------------------------------------------
+
+    /// @notice Role of the dispute contract: may call {openDispute}, {resolveForSolver}, {resolveForChallenger}.
+    function DISPUTE_ROLE() external view returns (bytes32);
+
+    /// @notice The StakeManager holding solver stake.
+    function stakeManager() external view returns (IStakeManager);
+
+    /// @notice The reward token (the StakeManager's token).
+    function token() external view returns (IERC20);
+
+    /// @notice Current market configuration.
+    function config() external view returns (MarketConfig memory);
+
+    /// @notice Replaces the market configuration. Only `DEFAULT_ADMIN_ROLE`; applies to tasks
+    ///         created (minimums, windows) or expired (penalty) afterwards. Emits {MarketConfigUpdated}.
+    function setConfig(MarketConfig calldata newConfig) external;
+
+    // ----------------------------------------------------------------------------------------
+    // Submitter and solver functions
+    // ----------------------------------------------------------------------------------------
+
+    /// @notice Creates a task and pulls `params.reward` from the caller (after `approve`).
+    ///         Emits {TaskCreated}.
+    /// @return taskId The new task's id (ids are sequential from 1).
+    function createTask(TaskParams calldata params) external returns (TaskId taskId);
+
+    /// @notice Cancels an Open task and refunds the reward to the submitter. Only the submitter.
+    ///         Emits {TaskCancelled}.
+    function cancel(TaskId taskId) external;
+
+    /// @notice Claims an Open task: locks `solverStake` of the caller's free stake (reverts with
+    ///         `IStakeManager.StakeInsufficientFree` otherwise) and starts the solve window.
+    ///         Emits {TaskClaimed}.
+    function claim(TaskId taskId) external;
+
+    /// @notice Appends checkpoints `checkpointsCommitted + 1 ..` to the stream as one batch. Only the
+    ///         solver, while Claimed and before the deadline, never past checkpoint N − 1.
+    ///         Stores one word and emits {CheckpointsCommitted} with the hashes.
+    function commitCheckpoints(TaskId taskId, bytes32[] calldata stateHashes) external;
+
+    /// @notice Closes the stream with checkpoint N and starts the challenge window. Only the solver,
+    ///         while Claimed, before the deadline, once all N − 1 checkpoints are committed.
+    ///         Emits {FinalSubmitted}.
+    function submitFinal(TaskId taskId, bytes32 finalStateHash) external;
+
+    /// @notice Pays the reward to the solver and unlocks its stake. Anyone, once the challenge
+    ///         window has passed with no dispute open. Emits {TaskFinalized}.
+    function finalize(TaskId taskId) external;
+
+    /// @notice Penalizes a Claimed task's solver that missed its deadline (`expiryPenaltyBps` of its
+    ///         stake slashed to the submitter and the sink, the rest unlocked) and reopens the task.
+    ///         Anyone, strictly after the deadline. Emits {TaskExpired}.
+    function expire(TaskId taskId) external;
+
+    /// @notice Returns the reward of a Rejected task to its submitter. Anyone. Emits {TaskReclaimed}.
+    function reclaim(TaskId taskId) external;
+
+    // ----------------------------------------------------------------------------------------
+    // Dispute hooks (DISPUTE_ROLE)
+    // ----------------------------------------------------------------------------------------
+
+    /// @notice Registers a dispute by `challenger` on a Submitted task while its challenge window
+    ///         is open (`block.timestamp < challengeEnd`); {finalize} is blocked until every open
+    ///         dispute is resolved. Only `DISPUTE_ROLE`. Emits {DisputeOpened}.
+    /// @return solver The task's solver (the defender).
+    function openDispute(TaskId taskId, address challenger) external returns (address solver);
+
+    /// @notice Closes one open dispute that the solver won. Only `DISPUTE_ROLE`. Emits {DisputeResolved}.
+    function resolveForSolver(TaskId taskId, address challenger) external;
+
+    /// @notice Closes one open dispute that `challenger` won. On the first such resolution the task
+    ///         becomes Rejected: the solver's whole task stake is slashed with `challenger` as the
+    ///         beneficiary (StakeManager split with the sink) and the reward becomes reclaimable by the
+    ///         submitter. Later ones (task already Rejected or Refunded) slash nothing.
+    ///         Only `DISPUTE_ROLE`. Emits {DisputeResolved} and, on the first, {TaskRejected}.
+    /// @return slashed The stake slashed by this call (0 if the solver was already slashed).
+    function resolveForChallenger(TaskId taskId, address challenger) external returns (uint256 slashed);
+
+    // ----------------------------------------------------------------------------------------
+    // Views
+    // ----------------------------------------------------------------------------------------
+
+    /// @notice The task with id `taskId` (all zero for an unknown id).
+    function getTask(TaskId taskId) external view returns (Task memory);
+
+    /// @notice Number of tasks created; the last id.
+    function taskCount() external view returns (uint256);
+
+    /// @notice N = ceil(totalSteps / checkpointInterval), the index of the final checkpoint.
+    function numCheckpoints(TaskId taskId) external view returns (uint256);
+
+    /// @notice The stored commitment of batch `batchIndex`, or 0 if no such batch is committed.
+    function batchCommitment(TaskId taskId, uint256 batchIndex) external view returns (bytes32);
+
+    /// @notice The task's work spec hash `keccak256(abi.encode(spec))`.
+    function specHashOf(TaskId taskId) external view returns (bytes32);
+
+    /// @notice `keccak256(abi.encode(spec))`.
+    function hashSpec(WorkSpec calldata spec) external pure returns (bytes32);
+
+    /// @notice True iff `spec` is the task's work spec.
+    function verifySpec(TaskId taskId, WorkSpec calldata spec) external view returns (bool);
+
+    /// @notice True iff `stateHash` is checkpoint `index` of the task: index 0 against the initial
+    ///         state hash, index N against the submitted final hash (false before {submitFinal}),
+    ///         otherwise against committed batch `proof.batchIndex`, rebuilt with
+    ///         `LibHash.checkpointBatch(firstIndex, count, LibHash.rootFromPath(stateHash, index − firstIndex, path))`.
+    ///         Never reverts on a bad proof; returns false instead.
+    function verifyCheckpoint(
+        TaskId taskId,
+        uint256 index,
+        bytes32 stateHash,
+        CheckpointProof calldata proof
+    ) external view returns (bool);
+}
