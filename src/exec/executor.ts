@@ -1,0 +1,239 @@
+/**
+ * ONNX Runtime executor for PinIR programs: one session per program serves the fast path
+ * (`step`: fetch only the next state and the named outputs asked for) and evidence runs
+ * (`evidence`: every slot), because the emitted graph exposes every temp slot as an output and
+ * ONNX Runtime lets each run pick its fetches.
+ *
+ * Devices: CPU by default; CUDA only when asked. Asking for CUDA where it cannot be loaded is
+ * EXEC_CUDA_UNAVAILABLE, never a silent CPU run, and CUDA sessions disable ONNX Runtime's own CPU
+ * fallback (`session.disable_cpu_ep_fallback = 1`), so every node runs on the GPU or the session
+ * fails. Results are bit-identical either way because every value is an exact integer < 2^53.
+ */
+import * as ort from "onnxruntime-node";
+import type { IntTensor, PinProgram, SlotId } from "../pinir/types";
+import { ExecCode, execError } from "./errors";
+import { emitOnnx, type EmittedModel } from "./onnx";
+import { validateProgram } from "./program";
+import { bindSlots, type SlotValues } from "./reference";
+import { canonicalize, checkSlotTensor, constTensor, sizeOf } from "./tensor";
+
+export type Device = "cpu" | "cuda";
+export type GraphOptimizationLevel = "disabled" | "basic" | "extended" | "all";
+export const GRAPH_OPTIMIZATION_LEVELS: readonly GraphOptimizationLevel[] = ["disabled", "basic", "extended", "all"];
+
+export interface ExecutorOptions {
+  /** "cpu" (default) or "cuda" (never falls back to CPU). */
+  readonly device?: Device;
+  /** CUDA device ordinal (default 0). */
+  readonly deviceId?: number;
+  /** ONNX Runtime intra-op threads (default: ONNX Runtime's choice). */
+  readonly intraOpThreads?: number;
+  /** ONNX Runtime graph optimisation level (default "all"); results are identical at every level. */
+  readonly graphOptimizationLevel?: GraphOptimizationLevel;
+}
+
+/** A batch: `x`/`y` bind the program's single input/target slot; `slots` binds any slot explicitly. */
+export interface StepBatch {
+  readonly x?: IntTensor;
+  readonly y?: IntTensor;
+  readonly slots?: ReadonlyMap<SlotId, IntTensor>;
+}
+
+export interface StepResult {
+  /** Next state, in state-slot order (a state slot without an update keeps its tensor). */
+  readonly state: IntTensor[];
+  /** The named program outputs asked for. */
+  readonly outputs: Record<string, IntTensor>;
+}
+
+export interface Executor {
+  readonly program: PinProgram;
+  readonly device: Device;
+  readonly model: EmittedModel;
+  /** One step: state_{t+1} = step(state_t, batch). Fetches only the state and `outputs`. */
+  step(state: readonly IntTensor[], batch: StepBatch, options?: { readonly outputs?: readonly string[] }): Promise<StepResult>;
+  /** Every slot's value (the value table after the last op), for evidence and dispute play. */
+  evidence(state: readonly IntTensor[], batch: StepBatch): Promise<IntTensor[]>;
+  /** Values of the given slots only. */
+  fetchSlots(state: readonly IntTensor[], batch: StepBatch, slots: readonly SlotId[]): Promise<IntTensor[]>;
+  dispose(): Promise<void>;
+}
+
+const CUDA_HINT =
+  "install the CUDA 12 execution provider libraries with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` " +
+  "(or `node node_modules/onnxruntime-node/script/install.js --onnxruntime-node-install=cuda12`), with an NVIDIA driver, " +
+  "CUDA 12 and cuDNN 9 on the library path; or run with device \"cpu\"";
+
+/** A one-node float64 model used to probe whether an execution provider loads. */
+function probeModel(): Uint8Array {
+  const program: PinProgram = {
+    version: 1,
+    fracBits: 0,
+    boundBits: 20,
+    slots: [
+      { name: "a", kind: "input", shape: [2], scale: 0, maxAbs: 1 },
+      { name: "r", kind: "temp", shape: [2], scale: 0, maxAbs: 1 },
+    ],
+    ops: [{ op: "Relu", out: 1, a: 0 }],
+    stateUpdates: [],
+    outputs: {},
+  };
+  return emitOnnx(program).bytes;
+}
+
+let cudaProbe: Promise<{ available: boolean; reason?: string }> | undefined;
+
+/**
+ * Whether the CUDA execution provider loads and can run a float64 node with CPU fallback
+ * disabled. Memoised per process.
+ */
+export function cudaAvailable(): Promise<{ available: boolean; reason?: string }> {
+  cudaProbe ??= (async () => {
+    const backends = ort.listSupportedBackends?.() ?? [];
+    if (!backends.some((b) => b.name === "cuda")) return { available: false, reason: "this onnxruntime-node build has no CUDA backend" };
+    try {
+      const s = await ort.InferenceSession.create(probeModel(), {
+        executionProviders: [{ name: "cuda" }],
+        logSeverityLevel: 4,
+        extra: { session: { disable_cpu_ep_fallback: "1" } },
+      });
+      await s.run({ s0: new ort.Tensor("float64", new Float64Array([-1, 1]), [2]) });
+      await s.release();
+      return { available: true };
+    } catch (e) {
+      return { available: false, reason: e instanceof Error ? e.message : String(e) };
+    }
+  })();
+  return cudaProbe;
+}
+
+function sessionOptions(opts: ExecutorOptions): ort.InferenceSession.SessionOptions {
+  const base: ort.InferenceSession.SessionOptions = {
+    graphOptimizationLevel: opts.graphOptimizationLevel ?? "all",
+    executionMode: "sequential",
+    interOpNumThreads: 1,
+    logSeverityLevel: 3,
+    ...(opts.intraOpThreads !== undefined ? { intraOpNumThreads: opts.intraOpThreads } : {}),
+  };
+  if ((opts.device ?? "cpu") === "cuda") {
+    return {
+      ...base,
+      executionProviders: [{ name: "cuda", deviceId: opts.deviceId ?? 0 } as ort.InferenceSession.ExecutionProviderConfig],
+      extra: { session: { disable_cpu_ep_fallback: "1" } },
+    };
+  }
+  return { ...base, executionProviders: ["cpu"] };
+}
+
+/** Creates an ONNX Runtime session for `model` (float64 or float32) with the executor's device rules. */
+export async function createSession(model: EmittedModel, opts: ExecutorOptions = {}): Promise<ort.InferenceSession> {
+  const device = opts.device ?? "cpu";
+  if (device !== "cpu" && device !== "cuda") throw execError(ExecCode.BadProgram, `unknown device "${device as string}"; use "cpu" or "cuda"`);
+  if (device === "cuda") {
+    const probe = await cudaAvailable();
+    if (!probe.available) {
+      throw execError(ExecCode.CudaUnavailable, `CUDA was requested but is unavailable (${probe.reason}); ${CUDA_HINT}`, { reason: probe.reason });
+    }
+  }
+  try {
+    return await ort.InferenceSession.create(model.bytes, sessionOptions(opts));
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    throw execError(ExecCode.Runtime, `ONNX Runtime could not create a ${device} session: ${msg}`, { device }, e);
+  }
+}
+
+function toOrt(t: IntTensor): ort.Tensor {
+  return new ort.Tensor("float64", t.data, t.shape as number[]);
+}
+
+/** Creates an executor for `program` (validates it, emits the float64 graph, opens one session). */
+export async function createExecutor(program: PinProgram, options: ExecutorOptions = {}): Promise<Executor> {
+  validateProgram(program);
+  const model = emitOnnx(program);
+  const session = await createSession(model, options);
+  const device = options.device ?? "cpu";
+  const stateSlots: SlotId[] = [];
+  program.slots.forEach((s, i) => s.kind === "state" && stateSlots.push(i));
+  const updateOf = new Map<SlotId, number>(program.stateUpdates.map(({ from }, k) => [from, k]));
+
+  const feedsFor = (state: readonly IntTensor[], batch: StepBatch): Record<string, ort.Tensor> => {
+    const values = bindSlots(program, state, batch);
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const id of model.inputSlots) feeds[`s${id}`] = toOrt(checkSlotTensor(program, id, values[id]));
+    return feeds;
+  };
+
+  const run = async (feeds: Record<string, ort.Tensor>, fetches: Record<string, ort.Tensor | null>): Promise<ort.InferenceSession.ReturnType> => {
+    try {
+      return await session.run(feeds, fetches);
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      throw execError(ExecCode.Runtime, `ONNX Runtime failed to run the program on ${device}: ${msg}`, { device }, e);
+    }
+  };
+
+  const slotTensor = (id: SlotId, data: Float64Array, what: string): IntTensor => ({
+    shape: [...program.slots[id].shape],
+    data: canonicalize(data, what),
+    scale: program.slots[id].scale,
+  });
+
+  const executor: Executor = {
+    program,
+    device,
+    model,
+    async step(state, batch, opts = {}) {
+      const feeds = feedsFor(state, batch);
+      const fetches: Record<string, ort.Tensor | null> = {};
+      const buffers = program.stateUpdates.map(({ to }, k) => {
+        const buf = new Float64Array(sizeOf(program.slots[to].shape));
+        fetches[model.stateOutputs[k]] = new ort.Tensor("float64", buf, program.slots[to].shape as number[]);
+        return buf;
+      });
+      const wanted = opts.outputs ?? [];
+      for (const name of wanted) {
+        const out = model.namedOutputs[name];
+        if (out === undefined) throw execError(ExecCode.MissingInput, `program has no output "${name}" (has: ${Object.keys(program.outputs).join(", ") || "none"})`);
+        fetches[out] = null;
+      }
+      const res = await run(feeds, fetches);
+      const next = stateSlots.map((id, i) => {
+        const k = updateOf.get(id);
+        return k === undefined ? state[i] : slotTensor(id, buffers[k], `state slot ${id} "${program.slots[id].name}"`);
+      });
+      const outputs: Record<string, IntTensor> = {};
+      for (const name of wanted) {
+        const id = program.outputs[name];
+        outputs[name] = slotTensor(id, res[model.namedOutputs[name]].data as Float64Array, `output "${name}"`);
+      }
+      return { state: next, outputs };
+    },
+    async fetchSlots(state, batch, slots) {
+      const values: SlotValues = bindSlots(program, state, batch);
+      const temps = [...new Set(slots.filter((id) => program.slots[id]?.kind === "temp"))];
+      const feeds = feedsFor(state, batch);
+      const fetches: Record<string, null> = {};
+      for (const id of temps) fetches[`s${id}`] = null;
+      const res = temps.length > 0 ? await run(feeds, fetches) : {};
+      return slots.map((id) => {
+        if (!(id >= 0 && id < program.slots.length)) throw execError(ExecCode.OutOfRange, `slot ${id} does not exist`, { slot: id });
+        const kind = program.slots[id].kind;
+        if (kind === "temp") return slotTensor(id, res[`s${id}`].data as Float64Array, `slot ${id} "${program.slots[id].name}"`);
+        if (kind === "const") return values[id] ?? constTensor(program, id);
+        return checkSlotTensor(program, id, values[id]);
+      });
+    },
+    async evidence(state, batch) {
+      return executor.fetchSlots(
+        state,
+        batch,
+        program.slots.map((_, i) => i),
+      );
+    },
+    async dispose() {
+      await session.release();
+    },
+  };
+  return executor;
+}

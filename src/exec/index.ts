@@ -1,0 +1,7 @@
+export * from "./errors";
+export * from "./tensor";
+export * from "./shapes";
+export * from "./program";
+export * from "./reference";
+export * from "./onnx";
+export * from "./executor";

@@ -1,0 +1,288 @@
+/**
+ * ONNX emission from PinIR.
+ *
+ * `emitOnnx` writes the exact float64 graph ONNX Runtime runs: every PinIR value is a DOUBLE
+ * tensor holding exact integers, every temp slot is a graph output (evidence), and every state
+ * update also has a canonicalised output `next<k>` (x + 0 turns −0 into +0 under IEEE
+ * round-to-nearest), which is what the fast path fetches.
+ *
+ * `emitFloat32Onnx` writes the *equivalent float32 graph* used as the benchmark baseline: the same
+ * op structure on real numbers (value = integer / 2^scale), Rescale and Clip dropped, scale
+ * changes folded into multiplications by powers of two.
+ */
+import { onnx } from "onnx-proto";
+import type { PinOp, PinProgram, SlotId } from "../pinir/types";
+import { validateProgram } from "./program";
+
+/** ONNX opset the emitted graphs import. */
+export const ONNX_OPSET = 13;
+
+const DOUBLE = onnx.TensorProto.DataType.DOUBLE;
+const FLOAT = onnx.TensorProto.DataType.FLOAT;
+const INT64 = onnx.TensorProto.DataType.INT64;
+
+export type FloatType = "float64" | "float32";
+
+/** Name of slot `id`'s tensor in emitted graphs. */
+export function slotName(id: SlotId): string {
+  return `s${id}`;
+}
+
+/** Name of the canonicalised output holding the next value of `program.stateUpdates[k]`. */
+export function nextStateName(k: number): string {
+  return `next${k}`;
+}
+
+/** An emitted model and the names that bind it to the program. */
+export interface EmittedModel {
+  /** Serialized ModelProto. */
+  readonly bytes: Uint8Array;
+  readonly dtype: FloatType;
+  /** Graph inputs: state, input and target slots, in slot order. */
+  readonly inputSlots: readonly SlotId[];
+  /** Temp slots exposed as graph outputs (all temps for float64; none for the float32 baseline). */
+  readonly evidenceSlots: readonly SlotId[];
+  /** Output name of each state update, in `program.stateUpdates` order. */
+  readonly stateOutputs: readonly string[];
+  /** Output name of each named program output. */
+  readonly namedOutputs: Readonly<Record<string, string>>;
+}
+
+class GraphBuilder {
+  readonly nodes: onnx.INodeProto[] = [];
+  readonly initializers: onnx.ITensorProto[] = [];
+  private readonly constCache = new Map<string, string>();
+  private counter = 0;
+
+  constructor(private readonly elemType: number) {}
+
+  fresh(hint: string): string {
+    return `${hint}_${this.counter++}`;
+  }
+
+  /** A float initializer (deduplicated for scalars). */
+  floatConst(values: ArrayLike<number>, dims: readonly number[], hint = "c"): string {
+    const key = dims.length === 0 ? `f:${Object.is(values[0], -0) ? "-0" : values[0]}` : undefined;
+    if (key && this.constCache.has(key)) return this.constCache.get(key) as string;
+    const name = this.fresh(hint);
+    const raw =
+      this.elemType === DOUBLE ? new Uint8Array(Float64Array.from(values).buffer) : new Uint8Array(Float32Array.from(values).buffer);
+    this.initializers.push(onnx.TensorProto.create({ name, dataType: this.elemType, dims: [...dims], rawData: raw }));
+    if (key) this.constCache.set(key, name);
+    return name;
+  }
+
+  /** An int64 initializer (axes, shapes). */
+  int64Const(values: readonly number[], hint = "i"): string {
+    const key = `i:${values.join(",")}`;
+    const hit = this.constCache.get(key);
+    if (hit) return hit;
+    const name = this.fresh(hint);
+    const raw = new Uint8Array(BigInt64Array.from(values.map((v) => BigInt(v))).buffer);
+    this.initializers.push(onnx.TensorProto.create({ name, dataType: INT64, dims: [values.length], rawData: raw }));
+    this.constCache.set(key, name);
+    return name;
+  }
+
+  node(opType: string, inputs: string[], output: string, attrs: onnx.IAttributeProto[] = []): string {
+    this.nodes.push(onnx.NodeProto.create({ opType, input: inputs, output: [output], attribute: attrs, name: `${opType}_${output}` }));
+    return output;
+  }
+}
+
+function intAttr(name: string, i: number): onnx.IAttributeProto {
+  return onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INT, i });
+}
+function intsAttr(name: string, ints: number[]): onnx.IAttributeProto {
+  return onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INTS, ints });
+}
+
+function valueInfo(name: string, elemType: number, shape: readonly number[]): onnx.IValueInfoProto {
+  return onnx.ValueInfoProto.create({
+    name,
+    type: { tensorType: { elemType, shape: { dim: shape.map((d) => ({ dimValue: d })) } } },
+  });
+}
+
+function finish(g: GraphBuilder, inputs: onnx.IValueInfoProto[], outputs: onnx.IValueInfoProto[], name: string): Uint8Array {
+  const graph = onnx.GraphProto.create({ name, node: g.nodes, initializer: g.initializers, input: inputs, output: outputs });
+  const model = onnx.ModelProto.create({
+    irVersion: 7,
+    producerName: "pinpoint",
+    opsetImport: [{ domain: "", version: ONNX_OPSET }],
+    graph,
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+function emitExactOp(g: GraphBuilder, op: PinOp, name: (id: SlotId) => string, out: string): void {
+  switch (op.op) {
+    case "MatMul":
+      if (!op.transA && !op.transB) g.node("MatMul", [name(op.a), name(op.b)], out);
+      else g.node("Gemm", [name(op.a), name(op.b)], out, [intAttr("transA", op.transA ? 1 : 0), intAttr("transB", op.transB ? 1 : 0)]);
+      return;
+    case "Add":
+    case "Sub":
+    case "Mul":
+      g.node(op.op, [name(op.a), name(op.b)], out);
+      return;
+    case "MulConst":
+      g.node("Mul", [name(op.a), g.floatConst([op.c], [])], out);
+      return;
+    case "Relu":
+      g.node("Relu", [name(op.a)], out);
+      return;
+    case "ReluGrad": {
+      const zero = g.floatConst([0], []);
+      const mask = g.node("Greater", [name(op.x), zero], g.fresh(`${out}_pos`));
+      g.node("Where", [mask, name(op.g), zero], out);
+      return;
+    }
+    case "Transpose":
+      g.node("Transpose", [name(op.a)], out, [intsAttr("perm", [1, 0])]);
+      return;
+    case "ReduceSum":
+      g.node("ReduceSum", [name(op.a), g.int64Const([op.axis])], out, [intAttr("keepdims", 0)]);
+      return;
+    case "Rescale": {
+      // floor((a + 2^(s−1)) · 2^−s): the add is exact below 2^53 (checked by validateProgram) and
+      // scaling by a power of two is exact, so Floor sees the exact quotient.
+      const shifted = g.node("Add", [name(op.a), g.floatConst([2 ** (op.shift - 1)], [])], g.fresh(`${out}_half`));
+      const scaled = g.node("Mul", [shifted, g.floatConst([2 ** -op.shift], [])], g.fresh(`${out}_div`));
+      const floored = g.node("Floor", [scaled], g.fresh(`${out}_floor`));
+      const m = 2 ** op.bound - 1;
+      g.node("Clip", [floored, g.floatConst([-m], []), g.floatConst([m], [])], out);
+      return;
+    }
+    case "Clip": {
+      const m = 2 ** op.bound - 1;
+      g.node("Clip", [name(op.a), g.floatConst([-m], []), g.floatConst([m], [])], out);
+      return;
+    }
+    case "Reshape":
+      return void 0;
+  }
+}
+
+/** Emits the exact float64 ONNX graph of `program` (see the module comment). */
+export function emitOnnx(program: PinProgram): EmittedModel {
+  validateProgram(program);
+  const g = new GraphBuilder(DOUBLE);
+  const inputs: onnx.IValueInfoProto[] = [];
+  const outputs: onnx.IValueInfoProto[] = [];
+  const inputSlots: SlotId[] = [];
+  const evidenceSlots: SlotId[] = [];
+  program.slots.forEach((s, i) => {
+    if (s.kind === "const") {
+      const name = slotName(i);
+      g.initializers.push(
+        onnx.TensorProto.create({ name, dataType: DOUBLE, dims: [...s.shape], rawData: new Uint8Array(Float64Array.from(s.data ?? []).buffer) }),
+      );
+    } else if (s.kind !== "temp") {
+      inputs.push(valueInfo(slotName(i), DOUBLE, s.shape));
+      inputSlots.push(i);
+    }
+  });
+  for (const op of program.ops) {
+    const out = slotName(op.out);
+    if (op.op === "Reshape") g.node("Reshape", [slotName(op.a), g.int64Const(program.slots[op.out].shape as number[])], out);
+    else emitExactOp(g, op, slotName, out);
+    outputs.push(valueInfo(out, DOUBLE, program.slots[op.out].shape));
+    evidenceSlots.push(op.out);
+  }
+  const zero = g.floatConst([0], []);
+  const stateOutputs = program.stateUpdates.map(({ to }, k) => {
+    const name = nextStateName(k);
+    g.node("Add", [slotName(to), zero], name); // canonical: −0 + 0 = +0
+    outputs.push(valueInfo(name, DOUBLE, program.slots[to].shape));
+    return name;
+  });
+  const namedOutputs: Record<string, string> = {};
+  for (const [k, id] of Object.entries(program.outputs)) namedOutputs[k] = slotName(id);
+  return { bytes: finish(g, inputs, outputs, "pinpoint_exact"), dtype: "float64", inputSlots, evidenceSlots, stateOutputs, namedOutputs };
+}
+
+/**
+ * Emits the equivalent float32 graph of `program` (benchmark baseline; see the module comment).
+ * Feed it real values: integer / 2^scale as float32.
+ */
+export function emitFloat32Onnx(program: PinProgram): EmittedModel {
+  validateProgram(program);
+  const g = new GraphBuilder(FLOAT);
+  const inputs: onnx.IValueInfoProto[] = [];
+  const outputs: onnx.IValueInfoProto[] = [];
+  const inputSlots: SlotId[] = [];
+  const names = new Map<SlotId, string>();
+  const sc = (id: SlotId): number => program.slots[id].scale;
+  program.slots.forEach((s, i) => {
+    if (s.kind === "const") {
+      names.set(i, g.floatConst((s.data ?? []).map((v) => v / 2 ** s.scale), s.shape, `k${i}`));
+    } else if (s.kind !== "temp") {
+      inputs.push(valueInfo(slotName(i), FLOAT, s.shape));
+      inputSlots.push(i);
+      names.set(i, slotName(i));
+    }
+  });
+  const name = (id: SlotId): string => names.get(id) as string;
+  /** Multiplies `x` by 2^e unless e = 0. */
+  const pow2 = (x: string, e: number, out: string): string => (e === 0 ? x : g.node("Mul", [x, g.floatConst([2 ** e], [])], out));
+  for (const op of program.ops) {
+    const so = sc(op.out);
+    const out = slotName(op.out);
+    let result: string;
+    switch (op.op) {
+      case "MatMul":
+      case "Mul": {
+        const raw = g.fresh(`${out}_raw`);
+        if (op.op === "Mul") g.node("Mul", [name(op.a), name(op.b)], raw);
+        else emitExactOp(g, op, name, raw);
+        result = pow2(raw, sc(op.a) + sc(op.b) - so, out);
+        break;
+      }
+      case "Add":
+      case "Sub": {
+        const a = pow2(name(op.a), sc(op.a) - so, g.fresh(`${out}_a`));
+        const b = pow2(name(op.b), sc(op.b) - so, g.fresh(`${out}_b`));
+        result = g.node(op.op, [a, b], out);
+        break;
+      }
+      case "MulConst":
+        result = g.node("Mul", [name(op.a), g.floatConst([op.c * 2 ** (sc(op.a) - so)], [])], out);
+        break;
+      case "Relu":
+      case "Transpose":
+      case "ReduceSum":
+      case "ReluGrad": {
+        const raw = g.fresh(`${out}_raw`);
+        emitExactOp(g, op, name, raw);
+        const src = op.op === "ReluGrad" ? op.g : op.a;
+        result = pow2(raw, sc(src) - so, out);
+        break;
+      }
+      case "Rescale":
+        result = pow2(name(op.a), sc(op.a) - op.shift - so, out);
+        break;
+      case "Clip":
+        result = pow2(name(op.a), sc(op.a) - so, out);
+        break;
+      case "Reshape":
+        result = g.node("Reshape", [name(op.a), g.int64Const(program.slots[op.out].shape as number[])], out);
+        break;
+    }
+    names.set(op.out, result);
+  }
+  const stateOutputs = program.stateUpdates.map(({ to }, k) => {
+    const n = nextStateName(k);
+    g.node("Identity", [name(to)], n);
+    outputs.push(valueInfo(n, FLOAT, program.slots[to].shape));
+    return n;
+  });
+  const namedOutputs: Record<string, string> = {};
+  for (const [k, id] of Object.entries(program.outputs)) {
+    const n = `out_${k.replace(/[^A-Za-z0-9_]/g, "_")}`;
+    g.node("Identity", [name(id)], n);
+    outputs.push(valueInfo(n, FLOAT, program.slots[id].shape));
+    namedOutputs[k] = n;
+  }
+  return { bytes: finish(g, inputs, outputs, "pinpoint_float32"), dtype: "float32", inputSlots, evidenceSlots: [], stateOutputs, namedOutputs };
+}
