@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IStakeManager} from "../interfaces/IStakeManager.sol";
+import {ITaskMarket} from "../interfaces/ITaskMarket.sol";
+import {LibHash} from "../libraries/LibHash.sol";
+import {TaskId} from "../types/TaskId.sol";
+import {Duration} from "../types/Duration.sol";
+import {TaskStatus} from "../types/TaskStatus.sol";
+
+/// @title TaskMarket
+/// @notice Escrow for Pinpoint compute tasks: rewards, solver stake locks, streamed checkpoint
+///         commitments, challenge window and dispute hooks. See {ITaskMarket}.
+/// @dev Token accounting invariant: `token.balanceOf(this) == Σ reward of tasks whose status is
+///      Open, Claimed, Submitted or Rejected`. Rewards enter only in {createTask} and leave only in
+///      {cancel} (Open → Cancelled), {finalize} (Submitted → Finalized) and {reclaim}
+///      (Rejected → Refunded), each a one-way transition out of the owing statuses.
+///      Solver stake stays in the StakeManager; this contract holds `LOCKER_ROLE` (claim, finalize,
+///      expiry) and `SLASHER_ROLE` there (expiry penalty, dispute resolved for the challenger).
+contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    // ------------------------------------------------------------------------------------------
+    // Constants and immutables
+    // ------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ITaskMarket
+    bytes32 public constant DISPUTE_ROLE = keccak256("DISPUTE_ROLE");
+    /// @notice Basis-point denominator.
+    uint256 internal constant BPS = 10_000;
+    /// @notice Exclusive bound on N (checkpoint counters are 24-bit).
+    uint256 internal constant MAX_CHECKPOINTS = 1 << 24;
+
+    /// @notice The StakeManager holding solver stake.
+    IStakeManager internal immutable STAKE_MANAGER;
+    /// @notice The reward token (the StakeManager's token).
+    IERC20 internal immutable TOKEN;
+
+    // ------------------------------------------------------------------------------------------
+    // Storage
+    // ------------------------------------------------------------------------------------------
+
+    /// @notice Tasks by id (layout in {ITaskMarket.Task}).
+    mapping(TaskId => Task) internal _tasks;
+    /// @notice Checkpoint batch commitments by task and batch number.
+    mapping(TaskId => mapping(uint256 batchIndex => bytes32)) internal _batches;
+    /// @notice Number of tasks created (the last id).
+    uint256 internal _taskCount;
+    /// @notice Market configuration.
+    MarketConfig internal _config;
+
+    // ------------------------------------------------------------------------------------------
+    // Constructor
+    // ------------------------------------------------------------------------------------------
+
+    /// @param stakeManager_ StakeManager whose token is the reward token; must grant this contract
+    ///        `LOCKER_ROLE` and `SLASHER_ROLE`.
+    /// @param admin Receives `DEFAULT_ADMIN_ROLE`.
+    /// @param initialConfig Market configuration.
+    constructor(IStakeManager stakeManager_, address admin, MarketConfig memory initialConfig) {
+        STAKE_MANAGER = stakeManager_;
+        TOKEN = stakeManager_.token();
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _setConfig(initialConfig);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Admin
+    // ------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ITaskMarket
+    function setConfig(MarketConfig calldata newConfig) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setConfig(newConfig);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Submitter and solver
+    // ------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ITaskMarket
+    function createTask(TaskParams calldata params) external nonReentrant returns (TaskId taskId) {
+        MarketConfig memory cfg = _config;
+        // INVARIANT: an escrowed task always pays something.
+        if (params.reward == 0) revert TaskMarketZeroReward();
+        // INVARIANT: solver stake is at least the market minimum.
+        if (params.solverStake < cfg.minSolverStake) {
+            revert TaskMarketStakeTooLow(params.solverStake, cfg.minSolverStake);
+        }
+        uint256 totalSteps = params.totalSteps;
+        uint256 interval = params.checkpointInterval;
+        // INVARIANT: totalSteps > 0 marks existing tasks; N fits the 24-bit checkpoint counters.
+        if (totalSteps == 0 || interval == 0 || _ceilDiv(totalSteps, interval) >= MAX_CHECKPOINTS) {
+            revert TaskMarketInvalidSchedule(totalSteps, interval);
+        }
+        // INVARIANT: the batch view (sample index mod nSamples) is well defined.
+        if (params.spec.nSamples == 0 || params.spec.batchSize == 0) {
+            revert TaskMarketInvalidView(params.spec.nSamples, params.spec.batchSize);
+        }
+        Duration challengeWindow = params.challengeWindow.isZero()
+            ? cfg.defaultChallengeWindow
+            : params.challengeWindow;
+        // INVARIANT: verifiers always get at least the minimum time to challenge.
+        if (challengeWindow.toSeconds() < cfg.minChallengeWindow.toSeconds()) {
+            revert TaskMarketChallengeWindowTooShort(challengeWindow.toSeconds(), cfg.minChallengeWindow.toSeconds());
+        }
+        Duration solveWindow = params.solveWindow.isZero() ? cfg.defaultSolveWindow : params.solveWindow;
+
+        // Ids are sequential from 1; cannot overflow 2^256.
+        unchecked {
+            taskId = TaskId.wrap(++_taskCount);
+        }
+        Task storage t = _tasks[taskId];
+        t.specHash = keccak256(abi.encode(params.spec));
+        t.initialStateHash = params.initialStateHash;
+        t.submitter = msg.sender;
+        t.reward = params.reward;
+        t.solverStake = params.solverStake;
+        t.totalSteps = params.totalSteps;
+        t.checkpointInterval = params.checkpointInterval;
+        t.solveWindow = solveWindow;
+        t.challengeWindow = challengeWindow;
+        emit TaskCreated(taskId, msg.sender, params);
+
+        uint256 before = TOKEN.balanceOf(address(this));
+        TOKEN.safeTransferFrom(msg.sender, address(this), params.reward);
+        uint256 received = TOKEN.balanceOf(address(this)) - before;
+        // INVARIANT: the escrow holds exactly the rewards it owes (no fee-on-transfer tokens).
+        if (received != params.reward) revert TaskMarketFeeOnTransfer(params.reward, received);
+    }
+
+    /// @inheritdoc ITaskMarket
+    function cancel(TaskId taskId) external nonReentrant {
+        Task storage t = _existing(taskId);
+        _expectStatus(taskId, t.status, TaskStatus.Open);
+        address submitter = t.submitter;
+        // INVARIANT: only the submitter gets its escrow back.
+        if (msg.sender != submitter) revert TaskMarketNotSubmitter(taskId, msg.sender);
+        t.status = TaskStatus.Cancelled;
+        uint256 refund = t.reward;
+        emit TaskCancelled(taskId, refund);
+        TOKEN.safeTransfer(submitter, refund);
+    }
+
+    /// @inheritdoc ITaskMarket
+    function claim(TaskId taskId) external {
+        Task storage t = _existing(taskId);
+        _expectStatus(taskId, t.status, TaskStatus.Open);
+        uint40 deadline = t.solveWindow.fromNow();
+        t.solver = msg.sender;
+        t.status = TaskStatus.Claimed;
+        t.deadline = deadline;
+        uint256 stake = t.solverStake;
+        emit TaskClaimed(taskId, msg.sender, stake, deadline);
+        // Reverts with StakeInsufficientFree unless the solver has `stake` free.
+        STAKE_MANAGER.lock(msg.sender, stake);
+    }
+
+    /// @inheritdoc ITaskMarket
+    function commitCheckpoints(TaskId taskId, bytes32[] calldata stateHashes) external {
+        Task storage t = _existing(taskId);
+        _expectActiveSolver(taskId, t);
+        uint256 count = stateHashes.length;
+        // INVARIANT: every stored batch covers at least one checkpoint.
+        if (count == 0) revert TaskMarketEmptyBatch(taskId);
+        uint256 committed = t.checkpointsCommitted;
+        uint256 reach = committed + count;
+        uint256 last = _ceilDiv(t.totalSteps, t.checkpointInterval) - 1;
+        // INVARIANT: the stream never passes checkpoint N − 1 (N is given by submitFinal).
+        if (reach > last) revert TaskMarketTooManyCheckpoints(taskId, reach, last);
+
+        bytes32[] memory scratch = stateHashes;
+        uint256 batchIndex = t.batchCount;
+        // Casts are safe: reach ≤ last < 2^24, so count, committed + 1 and batchIndex + 1 fit.
+        _batches[taskId][batchIndex] = LibHash.checkpointBatch(
+            uint64(committed + 1),
+            uint32(count),
+            LibHash.listRootInPlace(scratch)
+        );
+        t.checkpointsCommitted = uint24(reach);
+        t.batchCount = uint24(batchIndex + 1);
+        emit CheckpointsCommitted(taskId, batchIndex, committed + 1, stateHashes);
+    }
+
+    /// @inheritdoc ITaskMarket
+    function submitFinal(TaskId taskId, bytes32 finalStateHash) external {
+        Task storage t = _existing(taskId);
+        _expectActiveSolver(taskId, t);
+        uint256 required = _ceilDiv(t.totalSteps, t.checkpointInterval) - 1;
+        uint256 committed = t.checkpointsCommitted;
+        // INVARIANT: the final hash closes a complete stream (checkpoints 1..N−1 all committed).
+        if (committed != required) revert TaskMarketCheckpointsMissing(taskId, committed, required);
+        uint40 challengeEnd = t.challengeWindow.fromNow();
+        t.finalStateHash = finalStateHash;
+        t.status = TaskStatus.Submitted;
+        t.deadline = challengeEnd;
+        emit FinalSubmitted(taskId, finalStateHash, challengeEnd);
+    }
+
+    /// @inheritdoc ITaskMarket
+    function finalize(TaskId taskId) external nonReentrant {
+        Task storage t = _existing(taskId);
+        _expectStatus(taskId, t.status, TaskStatus.Submitted);
+        uint256 challengeEnd = t.deadline;
+        // INVARIANT: the solver is paid only after the whole challenge window.
+        if (block.timestamp < challengeEnd) revert TaskMarketChallengeWindowOpen(taskId, challengeEnd);
+        uint256 open = t.openDisputes;
+        // INVARIANT: the solver is paid only when no dispute against it is open.
+        if (open != 0) revert TaskMarketDisputesOpen(taskId, open);
+        t.status = TaskStatus.Finalized;
+        address solver = t.solver;
+        uint256 reward = t.reward;
+        emit TaskFinalized(taskId, solver, reward);
+        STAKE_MANAGER.unlock(solver, t.solverStake);
+        TOKEN.safeTransfer(solver, reward);
+    }
+
+    /// @inheritdoc ITaskMarket
+    function expire(TaskId taskId) external nonReentrant {
+        Task storage t = _existing(taskId);
+        _expectStatus(taskId, t.status, TaskStatus.Claimed);
+        uint256 deadline = t.deadline;
+        // INVARIANT: a solver is penalized only strictly after its deadline.
+        if (block.timestamp <= deadline) revert TaskMarketDeadlineNotPassed(taskId, deadline);
+        address solver = t.solver;
+        uint256 stake = t.solverStake;
+        uint256 penalty = (stake * _config.expiryPenaltyBps) / BPS;
+        // Reopen: solver, status (Open), deadline and checkpoint counters are all cleared. Stale
+        // batch words stay in storage but are unreachable: views check batchIndex < batchCount.
+        t.solver = address(0);
+        t.status = TaskStatus.Open;
+        t.deadline = 0;
+        t.checkpointsCommitted = 0;
+        t.batchCount = 0;
+        emit TaskExpired(taskId, solver, penalty);
+        if (penalty != 0) STAKE_MANAGER.slash(solver, penalty, t.submitter);
+        if (stake != penalty) STAKE_MANAGER.unlock(solver, stake - penalty);
+    }
+
+    /// @inheritdoc ITaskMarket
+    function reclaim(TaskId taskId) external nonReentrant {
+        Task storage t = _existing(taskId);
+        _expectStatus(taskId, t.status, TaskStatus.Rejected);
+        t.status = TaskStatus.Refunded;
+        address submitter = t.submitter;
+        uint256 refund = t.reward;
+        emit TaskReclaimed(taskId, submitter, refund);
+        TOKEN.safeTransfer(submitter, refund);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Dispute hooks
+    // ------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ITaskMarket
+    function openDispute(TaskId taskId, address challenger) external onlyRole(DISPUTE_ROLE) returns (address solver) {
+        Task storage t = _existing(taskId);
+        _expectStatus(taskId, t.status, TaskStatus.Submitted);
+        uint256 challengeEnd = t.deadline;
+        // INVARIANT: disputes open only inside the challenge window.
+        if (block.timestamp >= challengeEnd) revert TaskMarketChallengeWindowClosed(taskId, challengeEnd);
+        uint32 open = t.openDisputes + 1;
+        t.openDisputes = open;
+        solver = t.solver;
+        emit DisputeOpened(taskId, challenger, open);
+    }
+
+    /// @inheritdoc ITaskMarket
+    function resolveForSolver(TaskId taskId, address challenger) external onlyRole(DISPUTE_ROLE) {
+        Task storage t = _existing(taskId);
+        uint32 open = _closeDispute(taskId, t);
+        emit DisputeResolved(taskId, challenger, true, open);
+    }
+
+    /// @inheritdoc ITaskMarket
+    function resolveForChallenger(
+        TaskId taskId,
+        address challenger
+    ) external onlyRole(DISPUTE_ROLE) returns (uint256 slashed) {
+        Task storage t = _existing(taskId);
+        uint32 open = _closeDispute(taskId, t);
+        // INVARIANT: the solver is slashed at most once per task; later wins only close their game.
+        if (t.status == TaskStatus.Submitted) {
+            t.status = TaskStatus.Rejected;
+            address solver = t.solver;
+            slashed = t.solverStake;
+            emit TaskRejected(taskId, solver, challenger, slashed);
+            emit DisputeResolved(taskId, challenger, false, open);
+            STAKE_MANAGER.slash(solver, slashed, challenger);
+        } else {
+            emit DisputeResolved(taskId, challenger, false, open);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Views
+    // ------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ITaskMarket
+    function stakeManager() external view returns (IStakeManager) {
+        return STAKE_MANAGER;
+    }
+
+    /// @inheritdoc ITaskMarket
+    function token() external view returns (IERC20) {
+        return TOKEN;
+    }
+
+    /// @inheritdoc ITaskMarket
+    function config() external view returns (MarketConfig memory) {
+        return _config;
+    }
+
+    /// @inheritdoc ITaskMarket
+    function getTask(TaskId taskId) external view returns (Task memory) {
+        return _tasks[taskId];
+    }
+
+    /// @inheritdoc ITaskMarket
+    function taskCount() external view returns (uint256) {
+        return _taskCount;
+    }
+
+    /// @inheritdoc ITaskMarket
+    function numCheckpoints(TaskId taskId) external view returns (uint256) {
+        Task storage t = _existing(taskId);
+        return _ceilDiv(t.totalSteps, t.checkpointInterval);
+    }
+
+    /// @inheritdoc ITaskMarket
+    function batchCommitment(TaskId taskId, uint256 batchIndex) external view returns (bytes32) {
+        return batchIndex < _tasks[taskId].batchCount ? _batches[taskId][batchIndex] : bytes32(0);
+    }
+
+    /// @inheritdoc ITaskMarket
+    function specHashOf(TaskId taskId) external view returns (bytes32) {
+        return _tasks[taskId].specHash;
+    }
+
+    /// @inheritdoc ITaskMarket
+    function hashSpec(WorkSpec calldata spec) external pure returns (bytes32) {
+        return keccak256(abi.encode(spec));
+    }
+
+    /// @inheritdoc ITaskMarket
+    function verifySpec(TaskId taskId, WorkSpec calldata spec) external view returns (bool) {
+        Task storage t = _tasks[taskId];
+        return t.totalSteps != 0 && t.specHash == keccak256(abi.encode(spec));
+    }
+
+    /// @inheritdoc ITaskMarket
+    function verifyCheckpoint(
+        TaskId taskId,
+        uint256 index,
+        bytes32 stateHash,
+        CheckpointProof calldata proof
+    ) external view returns (bool) {
+        Task storage t = _tasks[taskId];
+        if (t.totalSteps == 0) return false;
+        if (index == 0) return stateHash == t.initialStateHash;
+        uint256 n = _ceilDiv(t.totalSteps, t.checkpointInterval);
+        if (index == n) {
+            TaskStatus status = t.status;
+            bool submitted = status == TaskStatus.Submitted ||
+                status == TaskStatus.Finalized ||
+                status == TaskStatus.Rejected ||
+                status == TaskStatus.Refunded;
+            return submitted && stateHash == t.finalStateHash;
+        }
+        if (index > t.checkpointsCommitted) return false;
+        if (proof.batchIndex >= t.batchCount) return false;
+        uint256 first = proof.firstIndex;
+        uint256 count = proof.count;
+        if (index < first || index - first >= count) return false;
+        if (proof.path.length != _listDepth(count)) return false;
+        bytes32 root = LibHash.rootFromPath(stateHash, index - first, proof.path);
+        return LibHash.checkpointBatch(proof.firstIndex, proof.count, root) == _batches[taskId][proof.batchIndex];
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Internal
+    // ------------------------------------------------------------------------------------------
+
+    /// @dev The task `taskId`, reverting for an unknown id. Reads only the word holding
+    ///      `totalSteps`, which every entry point needs anyway.
+    function _existing(TaskId taskId) internal view returns (Task storage t) {
+        t = _tasks[taskId];
+        // INVARIANT: every created task has totalSteps > 0 (checked in createTask).
+        if (t.totalSteps == 0) revert TaskMarketUnknownTask(taskId);
+    }
+
+    /// @dev Reverts unless `actual == expected`.
+    function _expectStatus(TaskId taskId, TaskStatus actual, TaskStatus expected) internal pure {
+        // INVARIANT: every transition starts from its one allowed status.
+        if (actual != expected) revert TaskMarketWrongStatus(taskId, actual, expected);
+    }
+
+    /// @dev Checks that the caller is the solver of a Claimed task whose deadline has not passed.
+    function _expectActiveSolver(TaskId taskId, Task storage t) internal view {
+        _expectStatus(taskId, t.status, TaskStatus.Claimed);
+        // INVARIANT: only the claiming solver streams commitments for its task.
+        if (msg.sender != t.solver) revert TaskMarketNotSolver(taskId, msg.sender);
+        uint256 deadline = t.deadline;
+        // INVARIANT: nothing is accepted from a solver past its deadline (it can only be expired).
+        if (block.timestamp > deadline) revert TaskMarketDeadlinePassed(taskId, deadline);
+    }
+
+    /// @dev Decrements the open-dispute counter, reverting if none is open.
+    function _closeDispute(TaskId taskId, Task storage t) internal returns (uint32 open) {
+        open = t.openDisputes;
+        // INVARIANT: each resolution closes exactly one opened dispute.
+        if (open == 0) revert TaskMarketNoOpenDispute(taskId);
+        // Cannot underflow: open > 0.
+        unchecked {
+            open -= 1;
+        }
+        t.openDisputes = open;
+    }
+
+    /// @dev Validates and stores a configuration.
+    function _setConfig(MarketConfig memory cfg) internal {
+        // INVARIANT: defaults are usable and the penalty is a share of the stake.
+        if (
+            cfg.defaultSolveWindow.isZero() ||
+            cfg.defaultChallengeWindow.toSeconds() < cfg.minChallengeWindow.toSeconds() ||
+            cfg.expiryPenaltyBps > BPS
+        ) revert TaskMarketInvalidConfig();
+        _config = cfg;
+        emit MarketConfigUpdated(cfg);
+    }
+
+    /// @dev ceil(a / b) for b > 0.
+    function _ceilDiv(uint256 a, uint256 b) internal pure returns (uint256) {
+        return (a + b - 1) / b;
+    }
+
+    /// @dev ceil(log2 n) for n ≥ 1: the depth of a list tree over n items.
+    function _listDepth(uint256 n) internal pure returns (uint256 d) {
+        while ((uint256(1) << d) < n) ++d;
+    }
+}
