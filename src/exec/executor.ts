@@ -60,9 +60,9 @@ export interface Executor {
 }
 
 const CUDA_HINT =
-  "install the CUDA 12 execution provider libraries with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` " +
-  "(or `node node_modules/onnxruntime-node/script/install.js --onnxruntime-node-install=cuda12`), with an NVIDIA driver, " +
-  "CUDA 12 and cuDNN 9 on the library path; or run with device \"cpu\"";
+  "install the CUDA 12 execution provider libraries with `npm run gpu:install` " +
+  "(= `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js`), and make sure an NVIDIA " +
+  "driver, CUDA 12 and cuDNN 9 are on the library path; or run with device \"cpu\"";
 
 /** A one-node float64 model used to probe whether an execution provider loads. */
 function probeModel(): Uint8Array {

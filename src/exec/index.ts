@@ -5,3 +5,4 @@ export * from "./program";
 export * from "./reference";
 export * from "./onnx";
 export * from "./executor";
+export * from "./train";

@@ -1,0 +1,5 @@
+export * from "./prng";
+export * from "./dataset";
+export * from "./batch";
+export * from "./mnist";
+export * from "./iris";
