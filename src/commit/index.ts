@@ -1,1 +1,4 @@
 export * from "./hash";
+export * from "./tensor";
+export * from "./lists";
+export * from "./dataset";
