@@ -92,7 +92,7 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuardTransient {
         }
         uint256 totalSteps = params.totalSteps;
         uint256 interval = params.checkpointInterval;
-        // INVARIANT: totalSteps > 0 marks existing tasks; N fits the 24-bit checkpoint counters.
+        // INVARIANT: N ≥ 1 and fits the 24-bit checkpoint counters.
         if (totalSteps == 0 || interval == 0 || _ceilDiv(totalSteps, interval) >= MAX_CHECKPOINTS) {
             revert TaskMarketInvalidSchedule(totalSteps, interval);
         }
@@ -123,7 +123,7 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuardTransient {
         t.checkpointInterval = params.checkpointInterval;
         t.solveWindow = solveWindow;
         t.challengeWindow = challengeWindow;
-        emit TaskCreated(taskId, msg.sender, params);
+        emit TaskCreated(taskId, msg.sender, params.spec);
 
         uint256 before = TOKEN.balanceOf(address(this));
         TOKEN.safeTransferFrom(msg.sender, address(this), params.reward);
@@ -135,7 +135,7 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuardTransient {
     /// @inheritdoc ITaskMarket
     function cancel(TaskId taskId) external nonReentrant {
         Task storage t = _existing(taskId);
-        _expectStatus(taskId, t.status, TaskStatus.Open);
+        _expectStatus(taskId, t, TaskStatus.Open);
         address submitter = t.submitter;
         // INVARIANT: only the submitter gets its escrow back.
         if (msg.sender != submitter) revert TaskMarketNotSubmitter(taskId, msg.sender);
@@ -148,7 +148,7 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuardTransient {
     /// @inheritdoc ITaskMarket
     function claim(TaskId taskId) external {
         Task storage t = _existing(taskId);
-        _expectStatus(taskId, t.status, TaskStatus.Open);
+        _expectStatus(taskId, t, TaskStatus.Open);
         uint40 deadline = t.solveWindow.fromNow();
         t.solver = msg.sender;
         t.status = TaskStatus.Claimed;
@@ -161,7 +161,7 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuardTransient {
 
     /// @inheritdoc ITaskMarket
     function commitCheckpoints(TaskId taskId, bytes32[] calldata stateHashes) external {
-        Task storage t = _existing(taskId);
+        Task storage t = _tasks[taskId];
         _expectActiveSolver(taskId, t);
         uint256 count = stateHashes.length;
         // INVARIANT: every stored batch covers at least one checkpoint.
@@ -187,7 +187,7 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuardTransient {
 
     /// @inheritdoc ITaskMarket
     function submitFinal(TaskId taskId, bytes32 finalStateHash) external {
-        Task storage t = _existing(taskId);
+        Task storage t = _tasks[taskId];
         _expectActiveSolver(taskId, t);
         uint256 required = _ceilDiv(t.totalSteps, t.checkpointInterval) - 1;
         uint256 committed = t.checkpointsCommitted;
@@ -202,8 +202,8 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuardTransient {
 
     /// @inheritdoc ITaskMarket
     function finalize(TaskId taskId) external nonReentrant {
-        Task storage t = _existing(taskId);
-        _expectStatus(taskId, t.status, TaskStatus.Submitted);
+        Task storage t = _tasks[taskId];
+        _expectStatus(taskId, t, TaskStatus.Submitted);
         uint256 challengeEnd = t.deadline;
         // INVARIANT: the solver is paid only after the whole challenge window.
         if (block.timestamp < challengeEnd) revert TaskMarketChallengeWindowOpen(taskId, challengeEnd);
@@ -220,8 +220,8 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuardTransient {
 
     /// @inheritdoc ITaskMarket
     function expire(TaskId taskId) external nonReentrant {
-        Task storage t = _existing(taskId);
-        _expectStatus(taskId, t.status, TaskStatus.Claimed);
+        Task storage t = _tasks[taskId];
+        _expectStatus(taskId, t, TaskStatus.Claimed);
         uint256 deadline = t.deadline;
         // INVARIANT: a solver is penalized only strictly after its deadline.
         if (block.timestamp <= deadline) revert TaskMarketDeadlineNotPassed(taskId, deadline);
@@ -242,8 +242,8 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuardTransient {
 
     /// @inheritdoc ITaskMarket
     function reclaim(TaskId taskId) external nonReentrant {
-        Task storage t = _existing(taskId);
-        _expectStatus(taskId, t.status, TaskStatus.Rejected);
+        Task storage t = _tasks[taskId];
+        _expectStatus(taskId, t, TaskStatus.Rejected);
         t.status = TaskStatus.Refunded;
         address submitter = t.submitter;
         uint256 refund = t.reward;
@@ -257,8 +257,8 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuardTransient {
 
     /// @inheritdoc ITaskMarket
     function openDispute(TaskId taskId, address challenger) external onlyRole(DISPUTE_ROLE) returns (address solver) {
-        Task storage t = _existing(taskId);
-        _expectStatus(taskId, t.status, TaskStatus.Submitted);
+        Task storage t = _tasks[taskId];
+        _expectStatus(taskId, t, TaskStatus.Submitted);
         uint256 challengeEnd = t.deadline;
         // INVARIANT: disputes open only inside the challenge window.
         if (block.timestamp >= challengeEnd) revert TaskMarketChallengeWindowClosed(taskId, challengeEnd);
@@ -348,7 +348,7 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuardTransient {
     /// @inheritdoc ITaskMarket
     function verifySpec(TaskId taskId, WorkSpec calldata spec) external view returns (bool) {
         Task storage t = _tasks[taskId];
-        return t.totalSteps != 0 && t.specHash == keccak256(abi.encode(spec));
+        return t.reward != 0 && t.specHash == keccak256(abi.encode(spec));
     }
 
     /// @inheritdoc ITaskMarket
@@ -359,7 +359,7 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuardTransient {
         CheckpointProof calldata proof
     ) external view returns (bool) {
         Task storage t = _tasks[taskId];
-        if (t.totalSteps == 0) return false;
+        if (t.reward == 0) return false;
         if (index == 0) return stateHash == t.initialStateHash;
         uint256 n = _ceilDiv(t.totalSteps, t.checkpointInterval);
         if (index == n) {
@@ -385,22 +385,28 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuardTransient {
     // ------------------------------------------------------------------------------------------
 
     /// @dev The task `taskId`, reverting for an unknown id. Reads only the word holding
-    ///      `totalSteps`, which every entry point needs anyway.
+    ///      `reward`, which its callers need anyway.
     function _existing(TaskId taskId) internal view returns (Task storage t) {
         t = _tasks[taskId];
-        // INVARIANT: every created task has totalSteps > 0 (checked in createTask).
-        if (t.totalSteps == 0) revert TaskMarketUnknownTask(taskId);
+        // INVARIANT: every created task has a non-zero reward (checked in createTask).
+        if (t.reward == 0) revert TaskMarketUnknownTask(taskId);
     }
 
-    /// @dev Reverts unless `actual == expected`.
-    function _expectStatus(TaskId taskId, TaskStatus actual, TaskStatus expected) internal pure {
+    /// @dev Reverts unless the task is in status `expected`. An unknown task has status Open (0),
+    ///      so callers expecting Open check existence first; for any other expected status the
+    ///      existence check only runs on the failure path, to pick the error.
+    function _expectStatus(TaskId taskId, Task storage t, TaskStatus expected) internal view {
+        TaskStatus actual = t.status;
         // INVARIANT: every transition starts from its one allowed status.
-        if (actual != expected) revert TaskMarketWrongStatus(taskId, actual, expected);
+        if (actual != expected) {
+            if (t.reward == 0) revert TaskMarketUnknownTask(taskId);
+            revert TaskMarketWrongStatus(taskId, actual, expected);
+        }
     }
 
     /// @dev Checks that the caller is the solver of a Claimed task whose deadline has not passed.
     function _expectActiveSolver(TaskId taskId, Task storage t) internal view {
-        _expectStatus(taskId, t.status, TaskStatus.Claimed);
+        _expectStatus(taskId, t, TaskStatus.Claimed);
         // INVARIANT: only the claiming solver streams commitments for its task.
         if (msg.sender != t.solver) revert TaskMarketNotSolver(taskId, msg.sender);
         uint256 deadline = t.deadline;

@@ -87,23 +87,24 @@ interface ITaskMarket {
     /// @dev Six storage words (createTask writes words 0–3; claim, commits and expiry update word 4;
     ///      submitFinal writes word 5). Bit layout, least significant first:
     ///      word 0 specHash; word 1 initialStateHash;
-    ///      word 2 submitter (160) | reward (96);
-    ///      word 3 solverStake (96) | totalSteps (32) | checkpointInterval (32) | solveWindow (32) |
-    ///             challengeWindow (32) | openDisputes (32);
+    ///      word 2 submitter (160) | totalSteps (32) | checkpointInterval (32) | challengeWindow (32);
+    ///      word 3 reward (96) | solverStake (96) | solveWindow (32) | openDisputes (32);
     ///      word 4 solver (160) | status (8) | deadline (40) | checkpointsCommitted (24) | batchCount (24);
     ///      word 5 finalStateHash.
-    ///      `deadline` is the solve deadline while Claimed and the end of the challenge window from
-    ///      Submitted on.
+    ///      Grouped by use so that each hot path touches two words: claim and finalize read words 3
+    ///      and 4, commitCheckpoints and submitFinal words 2 and 4. A task exists iff its reward is
+    ///      non-zero. `deadline` is the solve deadline while Claimed and the end of the challenge
+    ///      window from Submitted on.
     struct Task {
         bytes32 specHash;
         bytes32 initialStateHash;
         address submitter;
-        uint96 reward;
-        uint96 solverStake;
         uint32 totalSteps;
         uint32 checkpointInterval;
-        Duration solveWindow;
         Duration challengeWindow;
+        uint96 reward;
+        uint96 solverStake;
+        Duration solveWindow;
         uint32 openDisputes;
         address solver;
         TaskStatus status;
@@ -145,8 +146,9 @@ interface ITaskMarket {
     // Events
     // ----------------------------------------------------------------------------------------
 
-    /// @notice A task was created and `params.reward` escrowed.
-    event TaskCreated(TaskId indexed taskId, address indexed submitter, TaskParams params);
+    /// @notice A task was created and its reward escrowed. The event carries the work spec (stored
+    ///         only as a hash); every other parameter is in {getTask}.
+    event TaskCreated(TaskId indexed taskId, address indexed submitter, WorkSpec spec);
     /// @notice The submitter cancelled an unclaimed task and was refunded `refund`.
     event TaskCancelled(TaskId indexed taskId, uint256 refund);
     /// @notice `solver` claimed the task; its stake is locked until `deadline` at least.

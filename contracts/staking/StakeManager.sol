@@ -163,11 +163,11 @@ contract StakeManager is IStakeManager, AccessControl, ReentrancyGuardTransient 
 
     /// @inheritdoc IStakeManager
     function unlock(address account, uint256 amount) external onlyRole(LOCKER_ROLE) {
-        _release(account, amount);
-        Balances storage b = _balances[account];
-        // Cannot overflow: the amount was free before it was locked, and free + locked ≤ 2^128 − 1.
+        Balances storage b = _release(account, amount);
+        // Cannot overflow: the amount was free before it was locked (free + locked < 2^128), and
+        // amount ≤ locked (checked in _release).
         unchecked {
-            b.free += uint128(amount);
+            (b.free, b.locked) = (b.free + uint128(amount), b.locked - uint128(amount));
         }
         emit StakeUnlocked(account, msg.sender, amount);
     }
@@ -178,7 +178,11 @@ contract StakeManager is IStakeManager, AccessControl, ReentrancyGuardTransient 
         uint256 amount,
         address beneficiary
     ) external onlyRole(SLASHER_ROLE) returns (uint256 toBeneficiary, uint256 toSink) {
-        _release(account, amount);
+        Balances storage b = _release(account, amount);
+        // Cannot underflow: amount ≤ locked (checked in _release).
+        unchecked {
+            b.locked -= uint128(amount);
+        }
         address sink = slashSink;
         // Cannot overflow: amount < 2^128 (it was locked) and slashSinkBps ≤ 10,000.
         toSink = beneficiary == address(0) ? amount : (amount * slashSinkBps) / BPS;
@@ -236,16 +240,17 @@ contract StakeManager is IStakeManager, AccessControl, ReentrancyGuardTransient 
         emit StakeDeposited(msg.sender, amount);
     }
 
-    /// @dev Removes `amount` from `account`'s stake locked by the caller.
-    function _release(address account, uint256 amount) internal {
+    /// @dev Removes `amount` from the caller's lock on `account` and returns `account`'s balances,
+    ///      whose `locked` (≥ the caller's lock ≥ amount) the caller then reduces by `amount`.
+    function _release(address account, uint256 amount) internal returns (Balances storage b) {
         uint256 held = _lockedBy[msg.sender][account];
         // INVARIANT: a locker only releases or slashes stake it locked itself.
         if (held < amount) revert StakeInsufficientLocked(account, msg.sender, amount, held);
-        // Cannot underflow: amount ≤ held ≤ locked.
+        // Cannot underflow: amount ≤ held.
         unchecked {
             _lockedBy[msg.sender][account] = held - amount;
-            _balances[account].locked -= uint128(amount);
         }
+        return _balances[account];
     }
 
     /// @dev Sets the slash sink after validating it.
