@@ -76,7 +76,7 @@ export function checkTensorHeader(t: IntTensor): number {
 }
 
 function badElement(index: number, v: number): InputError {
-  if (!Number.isInteger(v)) {
+  if (Number.isNaN(v) || (Number.isFinite(v) && !Number.isInteger(v))) {
     return new InputError("TENSOR_NOT_INTEGER", `tensor element ${index} is ${v}, not an integer; PinIR values are exact integers`, {
       index,
       value: String(v),
