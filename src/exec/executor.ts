@@ -9,6 +9,8 @@
  * fallback (`session.disable_cpu_ep_fallback = 1`), so every node runs on the GPU or the session
  * fails. Results are bit-identical either way because every value is an exact integer < 2^53.
  */
+import fs from "node:fs";
+import path from "node:path";
 import * as ort from "onnxruntime-node";
 import type { IntTensor, PinProgram, SlotId } from "../pinir/types";
 import { ExecCode, execError } from "./errors";
@@ -81,6 +83,13 @@ function probeModel(): Uint8Array {
   return emitOnnx(program).bytes;
 }
 
+/** CUDA EP shared libraries onnxruntime-node loads on Linux and that npm does not bundle. */
+function missingCudaLibraries(): string[] {
+  if (process.platform !== "linux") return [];
+  const bin = path.join(path.dirname(require.resolve("onnxruntime-node/package.json")), "bin", "napi-v6", process.platform, process.arch);
+  return ["libonnxruntime_providers_shared.so", "libonnxruntime_providers_cuda.so"].filter((f) => !fs.existsSync(path.join(bin, f)));
+}
+
 let cudaProbe: Promise<{ available: boolean; reason?: string }> | undefined;
 
 /**
@@ -91,6 +100,8 @@ export function cudaAvailable(): Promise<{ available: boolean; reason?: string }
   cudaProbe ??= (async () => {
     const backends = ort.listSupportedBackends?.() ?? [];
     if (!backends.some((b) => b.name === "cuda")) return { available: false, reason: "this onnxruntime-node build has no CUDA backend" };
+    const missing = missingCudaLibraries();
+    if (missing.length > 0) return { available: false, reason: `the CUDA execution provider libraries are not installed (missing ${missing.join(", ")})` };
     try {
       const s = await ort.InferenceSession.create(probeModel(), {
         executionProviders: [{ name: "cuda" }],

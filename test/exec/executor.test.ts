@@ -1,0 +1,173 @@
+import { expect } from "chai";
+import * as ort from "onnxruntime-node";
+import { ExecutionError } from "../../src/errors";
+import { createExecutor, cudaAvailable, emitFloat32Onnx, ExecCode, intTensor, nextStateName, runReference, bindSlots } from "../../src/exec";
+import { program, slot, t } from "./util";
+
+async function expectRejects(p: Promise<unknown>, code: string, text?: RegExp): Promise<ExecutionError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).to.be.instanceOf(ExecutionError);
+    expect((e as ExecutionError).code).to.equal(code);
+    if (text) expect((e as Error).message).to.match(text);
+    return e as ExecutionError;
+  }
+  return expect.fail(`expected ${code}`);
+}
+
+/** state s (1×2), input x (1×2): s' = Mul(s, x), out "prod" = MulConst(x, −5). */
+const negZero = program(
+  [slot("state", [1, 2]), slot("input", [1, 2]), slot("temp", [1, 2]), slot("temp", [1, 2])],
+  [
+    { op: "Mul", out: 2, a: 0, b: 1 },
+    { op: "MulConst", out: 3, a: 1, c: -5 },
+  ],
+  { stateUpdates: [{ from: 0, to: 2 }], outputs: { prod: 3 } },
+);
+
+describe("executor", function () {
+  describe("negative zero", function () {
+    it("Mul(0, −5) comes back as +0 from step, evidence and fetchSlots", async function () {
+      const ex = await createExecutor(negZero);
+      try {
+        const state = [t([1, 2], [0, 3])];
+        const batch = { x: t([1, 2], [-5, 0]) };
+        const step = await ex.step(state, batch, { outputs: ["prod"] });
+        expect(Object.is(step.state[0].data[0], 0)).to.equal(true);
+        expect(Object.is(step.outputs.prod.data[1], 0)).to.equal(true);
+        expect([...step.outputs.prod.data]).to.deep.equal([25, 0]);
+        const ev = await ex.evidence(state, batch);
+        expect(Object.is(ev[2].data[0], 0)).to.equal(true);
+        expect(Object.is(ev[2].data[1], 0)).to.equal(true);
+        expect(Object.is(ev[3].data[1], 0)).to.equal(true);
+      } finally {
+        await ex.dispose();
+      }
+    });
+
+    it("is canonicalised inside the graph too: the raw next-state output of ONNX Runtime is +0 at every level", async function () {
+      const ex = await createExecutor(negZero);
+      await ex.dispose();
+      for (const level of ["disabled", "basic", "extended", "all"] as const) {
+        const s = await ort.InferenceSession.create(ex.model.bytes, { graphOptimizationLevel: level });
+        const feeds = { s0: new ort.Tensor("float64", new Float64Array([0, 3]), [1, 2]), s1: new ort.Tensor("float64", new Float64Array([-5, 0]), [1, 2]) };
+        const r = await s.run(feeds, [nextStateName(0), "s2"]);
+        expect(Object.is(r[nextStateName(0)].data[0], 0), level).to.equal(true);
+        expect(Object.is(r.s2.data[0], -0), `raw evidence slot at ${level} (the JS side canonicalises it)`).to.equal(true);
+        await s.release();
+      }
+    });
+
+    it("intTensor canonicalises −0 and rejects non-integers and |v| ≥ 2^53", function () {
+      expect(Object.is(intTensor([1], [-0], 0).data[0], 0)).to.equal(true);
+      for (const bad of [0.5, 2 ** 53, -(2 ** 53), NaN, Infinity]) {
+        expect(() => intTensor([1], [bad], 0)).to.throw(ExecutionError, /not an exact integer/);
+      }
+      expect(() => intTensor([2], [1], 0)).to.throw(ExecutionError, /needs 2 elements/);
+    });
+  });
+
+  describe("errors", function () {
+    it("names the slot on a shape mismatch", async function () {
+      const ex = await createExecutor(negZero);
+      try {
+        await expectRejects(ex.step([t([1, 2], [1, 2])], { x: t([2, 1], [1, 2]) }), ExecCode.ShapeMismatch, /slot 1 "input_1x2#1" \(input\) has shape \[1,2\]/);
+        await expectRejects(ex.step([t([2], [1, 2])], { x: t([1, 2], [1, 2]) }), ExecCode.ShapeMismatch, /slot 0 "state_1x2#0"/);
+        await expectRejects(ex.step([], { x: t([1, 2], [1, 2]) }), ExecCode.ShapeMismatch, /1 state slots but 0/);
+        await expectRejects(ex.step([t([1, 2], [1, 2])], {}), ExecCode.MissingInput, /slot 1/);
+        await expectRejects(ex.step([t([1, 2], [1, 2])], { x: t([1, 2], [1, 2]) }, { outputs: ["nope"] }), ExecCode.MissingInput, /no output "nope"/);
+      } finally {
+        await ex.dispose();
+      }
+    });
+
+    it("reports EXEC_NON_INTEGER when ONNX Runtime produces a value outside the exact range", async function () {
+      // the program's declared bounds lie, so validation passes but 2^40 · 2^40 is not exact
+      const p = program([slot("input", [1], 4), slot("input", [1], 4), slot("temp", [1], 16)], [{ op: "Mul", out: 2, a: 0, b: 1 }], { outputs: { y: 2 } });
+      const ex = await createExecutor(p);
+      try {
+        const batch = { slots: new Map([[0, t([1], [2 ** 40])], [1, t([1], [2 ** 40 + 1])]]) };
+        await expectRejects(ex.fetchSlots([], batch, [2]), ExecCode.NonInteger, /not an exact integer below 2\^53/);
+        expect(() => runReference(p, bindSlots(p, [], batch))).to.throw(ExecutionError, /exact range/);
+      } finally {
+        await ex.dispose();
+      }
+    });
+
+    it("rejects an invalid program before opening a session", async function () {
+      const p = program([slot("input", [2]), slot("temp", [3])], [{ op: "Relu", out: 1, a: 0 }]);
+      await expectRejects(createExecutor(p), ExecCode.ShapeMismatch, /op 0 \(Relu\)/);
+    });
+  });
+
+  describe("fetchSlots and evidence", function () {
+    it("returns inputs, consts and temps of the value table", async function () {
+      const p = program(
+        [slot("input", [2]), slot("const", [2], 10, { data: [3, -4] }), slot("temp", [2]), slot("temp", [])],
+        [
+          { op: "Add", out: 2, a: 0, b: 1 },
+          { op: "ReduceSum", out: 3, a: 2, axis: 0 },
+        ],
+      );
+      const ex = await createExecutor(p);
+      try {
+        const batch = { x: t([2], [1, 1]) };
+        const [c, s] = await ex.fetchSlots([], batch, [1, 3]);
+        expect([...c.data]).to.deep.equal([3, -4]);
+        expect(s.shape).to.deep.equal([]);
+        expect([...s.data]).to.deep.equal([1]);
+        const ev = await ex.evidence([], batch);
+        expect(ev.map((v) => [...v.data])).to.deep.equal([[1, 1], [3, -4], [4, -3], [1]]);
+      } finally {
+        await ex.dispose();
+      }
+    });
+  });
+
+  describe("CUDA", function () {
+    it("refuses to run on CUDA where it is unavailable, saying how to install it (no silent CPU fallback)", async function () {
+      const probe = await cudaAvailable();
+      if (probe.available) this.skip();
+      const err = await expectRejects(createExecutor(negZero, { device: "cuda" }), ExecCode.CudaUnavailable, /npm run gpu:install/);
+      expect(err.message).to.match(/ONNXRUNTIME_NODE_INSTALL=cuda12/);
+    });
+
+    it("gives the CPU's bits on CUDA", async function () {
+      const probe = await cudaAvailable();
+      if (!probe.available) this.skip();
+      const state = [t([1, 2], [7, -3])];
+      const batch = { x: t([1, 2], [-5, 11]) };
+      const cpu = await createExecutor(negZero);
+      const gpu = await createExecutor(negZero, { device: "cuda" });
+      try {
+        const a = await cpu.evidence(state, batch);
+        const b = await gpu.evidence(state, batch);
+        expect(b.map((v) => [...v.data])).to.deep.equal(a.map((v) => [...v.data]));
+      } finally {
+        await cpu.dispose();
+        await gpu.dispose();
+      }
+    });
+  });
+
+  describe("float32 baseline graph", function () {
+    it("computes the same structure on real values, Rescale dropped and scales folded", async function () {
+      // x·W at scale 2F, rescaled by F: the float graph drops the Rescale and folds the scale
+      const F = 8;
+      const p = program(
+        [slot("state", [2, 2], 2 ** 12, { scale: F }), slot("input", [1, 2], 2 ** 12, { scale: F }), slot("temp", [1, 2], 2 ** 25, { scale: 2 * F }), slot("temp", [1, 2], 2 ** 20 - 1, { scale: F })],
+        [
+          { op: "MatMul", out: 2, a: 1, b: 0, transA: false, transB: false },
+          { op: "Rescale", out: 3, a: 2, shift: F, bound: 20 },
+        ],
+        { outputs: { y: 3 } },
+      );
+      const m = emitFloat32Onnx(p);
+      const s = await ort.InferenceSession.create(m.bytes);
+      const r = await s.run({ s0: new ort.Tensor("float32", Float32Array.from([1, 2, 3, 4]), [2, 2]), s1: new ort.Tensor("float32", Float32Array.from([0.5, -1]), [1, 2]) }, [m.namedOutputs.y]);
+      expect([...(r[m.namedOutputs.y].data as Float32Array)]).to.deep.equal([-2.5, -3]);
+      await s.release();
+    });
+  });
+});
