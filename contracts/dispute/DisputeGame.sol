@@ -1,0 +1,554 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IDisputeGame} from "../interfaces/IDisputeGame.sol";
+import {IOneStepVerifier} from "../interfaces/IOneStepVerifier.sol";
+import {ITaskMarket} from "../interfaces/ITaskMarket.sol";
+import {IStakeManager} from "../interfaces/IStakeManager.sol";
+import {LibHash} from "../libraries/LibHash.sol";
+import {LibTensor} from "../libraries/LibTensor.sol";
+import {LibDisputeProofs} from "./LibDisputeProofs.sol";
+import {LibDissection} from "../libraries/LibDissection.sol";
+import {LibClock, Clock} from "../libraries/LibClock.sol";
+import {TaskId} from "../types/TaskId.sol";
+import {GameId, Side, Level, OpDesc, SlotKindId, ProgramInfo} from "../types/DisputeTypes.sol";
+
+/// @title DisputeGame
+/// @notice Multi-level dissection games between a task's solver and a challenger (docs/DISPUTE.md).
+/// @dev Needs DISPUTE_ROLE on the TaskMarket and LOCKER_ROLE + SLASHER_ROLE on the StakeManager.
+contract DisputeGame is IDisputeGame {
+    using LibClock for Clock;
+
+    /// @inheritdoc IDisputeGame
+    uint256 public immutable DEGREE;
+    /// @inheritdoc IDisputeGame
+    uint256 public immutable TREE_BITS;
+    /// @inheritdoc IDisputeGame
+    uint256 public immutable BOND;
+    /// @inheritdoc IDisputeGame
+    uint256 public immutable CLOCK_BUDGET;
+    /// @inheritdoc IDisputeGame
+    uint256 public immutable CLOCK_EXTENSION;
+    /// @notice The TaskMarket whose tasks are disputed.
+    ITaskMarket public immutable TASK_MARKET;
+    /// @notice The StakeManager holding challenger bonds.
+    IStakeManager public immutable STAKE_MANAGER;
+    /// @notice The scalar semantics used by level 5.
+    IOneStepVerifier public immutable VERIFIER;
+
+    mapping(GameId => Game) internal _games;
+    uint256 internal _gameCount;
+
+    /// @param taskMarket The TaskMarket (this contract needs its DISPUTE_ROLE).
+    /// @param verifier The one-step verifier.
+    /// @param degree Dissection degree D ≥ 2.
+    /// @param treeBits Descent levels per round (1..8).
+    /// @param bond Challenger bond (> 0).
+    /// @param clockBudget Seconds per side (> 0).
+    /// @param clockExtension Minimum seconds at the start of a turn (≤ clockBudget).
+    constructor(
+        ITaskMarket taskMarket,
+        IOneStepVerifier verifier,
+        uint256 degree,
+        uint256 treeBits,
+        uint256 bond,
+        uint256 clockBudget,
+        uint256 clockExtension
+    ) {
+        // INVARIANT: a dissection needs ≥ 2 segments, a descent 1..8 levels per move.
+        if (degree < 2 || degree > 256 || treeBits == 0 || treeBits > 8 || bond == 0 || bond > type(uint96).max) {
+            revert DisputeBadConfig();
+        }
+        // INVARIANT: clocks fit their 64-bit fields and the extension never exceeds the budget.
+        if (clockBudget == 0 || clockBudget > type(uint32).max || clockExtension > clockBudget) {
+            revert DisputeBadConfig();
+        }
+        TASK_MARKET = taskMarket;
+        STAKE_MANAGER = taskMarket.stakeManager();
+        VERIFIER = verifier;
+        DEGREE = degree;
+        TREE_BITS = treeBits;
+        BOND = bond;
+        CLOCK_BUDGET = clockBudget;
+        CLOCK_EXTENSION = clockExtension;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Opening
+    // ------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IDisputeGame
+    function open(OpenArgs calldata a) external returns (GameId id) {
+        (uint256 lo, uint256 hi, bytes32 contextKey, address solver) = LibDisputeProofs.checkOpen(TASK_MARKET, a);
+        unchecked {
+            // Cannot overflow: one id per transaction.
+            id = GameId.wrap(++_gameCount);
+        }
+        Game storage g = _games[id];
+        g.task = a.task;
+        g.challenger = msg.sender;
+        g.solver = solver;
+        g.bond = uint96(BOND);
+        g.opCount = a.program.nOps;
+        g.slotCount = a.program.nSlots;
+        g.clock = LibClock.start(CLOCK_BUDGET, Side.Solver, block.timestamp);
+        g.lo = uint64(lo);
+        g.hi = uint64(hi);
+        g.loClaim = a.prevState;
+        g.hiClaim = a.nextState;
+        g.contextKey = contextKey;
+        g.level = Level.Steps;
+        if (hi - lo == 1) _enterTables(g, id);
+
+        STAKE_MANAGER.lock(msg.sender, BOND);
+        TASK_MARKET.openDispute(a.task, msg.sender);
+        emit GameOpened(id, a.task, msg.sender, solver, a.interval, lo, hi, BOND);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Dissection and descent moves
+    // ------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IDisputeGame
+    function bisect(GameId id, bytes32[] calldata claims) external {
+        Game storage g = _game(id);
+        _checkTurn(g, id, Side.Solver);
+        Level level = g.level;
+        if (level == Level.Steps || level == Level.Ops || level == Level.Sums) {
+            _postMidpoints(g, id, claims);
+        } else if (level == Level.InitialSlots || level == Level.Element || level == Level.BatchElement) {
+            _revealNodes(g, id, claims);
+        } else {
+            revert DisputeWrongLevel(id, level);
+        }
+        g.clock = g.clock.hand(Side.Challenger, block.timestamp, CLOCK_EXTENSION);
+    }
+
+    /// @inheritdoc IDisputeGame
+    function choose(GameId id, bytes32[] calldata claims, uint256 index) external {
+        Game storage g = _game(id);
+        _checkTurn(g, id, Side.Challenger);
+        // INVARIANT: the challenger chooses among exactly the claims the solver posted.
+        if (g.pending == bytes32(0) || keccak256(abi.encodePacked(claims)) != g.pending) {
+            revert DisputePendingMismatch(id);
+        }
+        g.pending = bytes32(0);
+        Level level = g.level;
+        if (level == Level.Steps || level == Level.Ops || level == Level.Sums) {
+            _chooseSegment(g, id, claims, index);
+        } else {
+            _chooseChild(g, id, claims, index);
+        }
+        g.clock = g.clock.hand(Side.Solver, block.timestamp, CLOCK_EXTENSION);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Level 2: value tables and their links
+    // ------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IDisputeGame
+    function postTables(GameId id, Context calldata ctx, TablesArgs calldata t) external {
+        Game storage g = _game(id);
+        _checkTurn(g, id, Side.Solver);
+        _checkLevel(g, id, Level.Tables);
+        _checkContext(g, ctx);
+        uint256 n = t.nextStateTensors.length;
+        // INVARIANT: the posted tensor list is exactly the disputed state S_t.
+        if (n != ctx.program.nState) revert DisputeBadCount(n, ctx.program.nState);
+        bytes32 s = LibHash.state(uint32(n), LibHash.listRoot(t.nextStateTensors));
+        if (s != g.nextState) revert DisputeMismatch(g.nextState, s);
+        g.lowRoot = t.root0;
+        g.highRoot = t.rootM;
+        g.level = Level.Ops;
+        g.lo = 0;
+        g.hi = ctx.program.nOps;
+        g.loClaim = t.root0;
+        g.hiClaim = t.rootM;
+        emit TablesPosted(id, g.step, t.root0, t.rootM, t.nextStateTensors);
+        emit LevelEntered(id, Level.Ops);
+        _postMidpoints(g, id, t.mids);
+        g.clock = g.clock.hand(Side.Challenger, block.timestamp, CLOCK_EXTENSION);
+    }
+
+    /// @inheritdoc IDisputeGame
+    function contestInitial(GameId id) external {
+        Game storage g = _game(id);
+        _checkTurn(g, id, Side.Challenger);
+        _checkLinkOpen(g, id);
+        g.pending = bytes32(0);
+        // Descent over R_0's slot list; the first reveal is checked against R_0's wrapper.
+        _startDescent(g, Level.InitialSlots, g.lowRoot, LibHash.listDepth(g.slotCount), g.slotCount);
+        emit LinkContested(id, Level.InitialSlots, 0);
+        emit LevelEntered(id, Level.InitialSlots);
+        g.clock = g.clock.hand(Side.Solver, block.timestamp, CLOCK_EXTENSION);
+    }
+
+    /// @inheritdoc IDisputeGame
+    function contestFinal(GameId id, uint32 stateIndex) external {
+        Game storage g = _game(id);
+        _checkTurn(g, id, Side.Challenger);
+        _checkLinkOpen(g, id);
+        g.pending = bytes32(0);
+        g.contested = stateIndex;
+        g.level = Level.FinalStateProof;
+        emit LinkContested(id, Level.FinalStateProof, stateIndex);
+        emit LevelEntered(id, Level.FinalStateProof);
+        g.clock = g.clock.hand(Side.Solver, block.timestamp, CLOCK_EXTENSION);
+    }
+
+    /// @inheritdoc IDisputeGame
+    function proveInitialSlot(GameId id, Context calldata ctx, SlotArgs calldata s) external {
+        Game storage g = _game(id);
+        _checkTurn(g, id, Side.Solver);
+        _checkLevel(g, id, Level.InitialSlotProof);
+        _checkContext(g, ctx);
+        LibDisputeProofs.checkSlotDesc(ctx.program, s.desc, s.descProof, g.contested);
+        bytes32 h = g.hiClaim;
+        uint8 kind = s.desc.kind;
+        if (kind == SlotKindId.STATE) {
+            LibDisputeProofs.checkInitialState(s.desc, s.stateProof, g.prevState, h);
+            _resolve(g, id, Side.Solver, false);
+        } else if (kind == SlotKindId.CONST) {
+            // INVARIANT: a const slot holds the program's committed constant.
+            if (h != s.desc.constHash) revert DisputeMismatch(s.desc.constHash, h);
+            _resolve(g, id, Side.Solver, false);
+        } else if (kind == SlotKindId.TEMP) {
+            // INVARIANT: a temp slot is empty before op 1.
+            if (h != bytes32(0)) revert DisputeMismatch(bytes32(0), h);
+            _resolve(g, id, Side.Solver, false);
+        } else {
+            // Input/target: the slot's shape and scale are the program's; its data is disputed
+            // element by element against the dataset through a descent.
+            (bytes32 th, uint256 numel) = LibDisputeProofs.slotTensor(s.desc, s.dataRoot);
+            if (th != h) revert DisputeMismatch(h, th);
+            g.isTarget = kind == SlotKindId.TARGET;
+            _startDescent(g, Level.BatchElement, s.dataRoot, LibTensor.dataDepth(numel), 0);
+            g.numel = uint64(numel);
+            emit LevelEntered(id, Level.BatchElement);
+            _afterDescentStart(g, id, s.nodes);
+        }
+    }
+
+    /// @inheritdoc IDisputeGame
+    function proveBatchElement(
+        GameId id,
+        Context calldata ctx,
+        bytes32 otherHash,
+        LibTensor.ElementProof calldata p
+    ) external {
+        Game storage g = _game(id);
+        _checkActive(g, id);
+        _checkLevel(g, id, Level.BatchProof);
+        _checkContext(g, ctx);
+        int256 value = LibDisputeProofs.batchElement(
+            ctx.datasetHash,
+            otherHash,
+            g.isTarget,
+            g.step,
+            ctx.batchSize,
+            g.element,
+            p
+        );
+        _resolve(g, id, value == int256(uint256(g.hiClaim)) ? Side.Solver : Side.Challenger, false);
+    }
+
+    /// @inheritdoc IDisputeGame
+    function proveFinalState(GameId id, Context calldata ctx, FinalStateArgs calldata f) external {
+        Game storage g = _game(id);
+        _checkTurn(g, id, Side.Solver);
+        _checkLevel(g, id, Level.FinalStateProof);
+        _checkContext(g, ctx);
+        LibDisputeProofs.checkFinalState(ctx.program, f, g.contested, g.highRoot, g.nextState);
+        _resolve(g, id, Side.Solver, false);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Level 3–5: op output, element, sums, one step
+    // ------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IDisputeGame
+    function postOpOutput(GameId id, Context calldata ctx, OpOutputArgs calldata o) external {
+        Game storage g = _game(id);
+        _checkTurn(g, id, Side.Solver);
+        _checkLevel(g, id, Level.OpOutput);
+        _checkContext(g, ctx);
+        (bytes32 opKey, uint256 numel) =
+            LibDisputeProofs.checkOpOutput(ctx.program, o, g.opIndex, g.lowRoot, g.highRoot);
+        g.opKey = opKey;
+        g.termCount = uint64(VERIFIER.reductionLength(o.op));
+        emit OpOutputPosted(id, g.opIndex, o.outHash, o.dataRoot);
+        _startDescent(g, Level.Element, o.dataRoot, LibTensor.dataDepth(numel), 0);
+        g.numel = uint64(numel);
+        emit LevelEntered(id, Level.Element);
+        _afterDescentStart(g, id, o.nodes);
+    }
+
+    /// @inheritdoc IDisputeGame
+    function revealLeaf(GameId id, bytes calldata leaf) external {
+        Game storage g = _game(id);
+        _checkTurn(g, id, Side.Solver);
+        Level level = g.level;
+        // INVARIANT: a leaf is revealed only at the bottom of a tensor descent.
+        if ((level != Level.Element && level != Level.BatchElement) || g.hi != 0) revert DisputeWrongLevel(id, level);
+        if (leaf.length != LibTensor.LEAF_BYTES) revert DisputeBadCount(leaf.length, LibTensor.LEAF_BYTES);
+        bytes32 lh = LibTensor.leafHash(leaf);
+        if (lh != g.hiClaim) revert DisputeMismatch(g.hiClaim, lh);
+        g.pending = keccak256(leaf);
+        emit LeafRevealed(id, level, g.lo, leaf);
+        g.clock = g.clock.hand(Side.Challenger, block.timestamp, CLOCK_EXTENSION);
+    }
+
+    /// @inheritdoc IDisputeGame
+    function chooseElement(GameId id, bytes calldata leaf, uint256 slot) external {
+        Game storage g = _game(id);
+        _checkTurn(g, id, Side.Challenger);
+        Level level = g.level;
+        if (level != Level.Element && level != Level.BatchElement) revert DisputeWrongLevel(id, level);
+        if (g.pending == bytes32(0) || keccak256(leaf) != g.pending) revert DisputePendingMismatch(id);
+        if (slot >= LibTensor.LEAF_ELEMENTS) revert DisputeBadChoice(slot, LibTensor.LEAF_ELEMENTS);
+        g.pending = bytes32(0);
+        uint256 e = (uint256(g.lo) << LibTensor.LEAF_SHIFT) + slot;
+        int256 value = LibTensor.elementInLeaf(leaf, slot);
+        emit ElementChosen(id, level, e, value);
+        if (e >= g.numel) {
+            // Padding past the last element must be zero: a non-zero one is a false commitment.
+            if (value == 0) revert DisputeBadChoice(e, g.numel);
+            _resolve(g, id, Side.Challenger, false);
+            return;
+        }
+        g.element = uint64(e);
+        g.hiClaim = bytes32(uint256(value));
+        g.loClaim = bytes32(0);
+        if (level == Level.BatchElement) {
+            g.level = Level.BatchProof;
+        } else if (g.termCount == 0) {
+            g.level = Level.OneStep;
+            g.lo = 0;
+            g.hi = 0;
+        } else {
+            g.lo = 0;
+            g.hi = g.termCount;
+            g.level = g.termCount == 1 ? Level.OneStep : Level.Sums;
+        }
+        emit LevelEntered(id, g.level);
+        g.clock = g.clock.hand(Side.Solver, block.timestamp, CLOCK_EXTENSION);
+    }
+
+    /// @inheritdoc IDisputeGame
+    function oneStep(GameId id, OpDesc calldata op, Operand[] calldata operands) external {
+        Game storage g = _game(id);
+        _checkActive(g, id);
+        _checkLevel(g, id, Level.OneStep);
+        bytes32 key = keccak256(abi.encode(op));
+        if (key != g.opKey) revert DisputeMismatch(g.opKey, key);
+        (uint256 count, uint256 ia, uint256 ib) = VERIFIER.operandIndices(op, g.element, g.hi);
+        if (operands.length != count) revert DisputeBadCount(operands.length, count);
+        int256 a = LibDisputeProofs.operand(g.lowRoot, operands[0], op.a, ia);
+        int256 b = count > 1 ? LibDisputeProofs.operand(g.lowRoot, operands[1], op.b, ib) : int256(0);
+        int256 computed = VERIFIER.step(op, a, b, int256(uint256(g.loClaim)));
+        _resolve(g, id, computed == int256(uint256(g.hiClaim)) ? Side.Solver : Side.Challenger, false);
+    }
+
+    /// @inheritdoc IDisputeGame
+    function timeout(GameId id) external {
+        Game storage g = _game(id);
+        Clock c = g.clock;
+        Side mover = c.toMove();
+        // INVARIANT: only a side that ran out of time loses by timeout.
+        if (!c.expired(block.timestamp)) {
+            revert DisputeClockRunning(id, mover, c.remaining(mover, block.timestamp));
+        }
+        _resolve(g, id, mover == Side.Solver ? Side.Challenger : Side.Solver, true);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Views
+    // ------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IDisputeGame
+    function getGame(GameId id) external view returns (Game memory) {
+        return _games[id];
+    }
+
+    /// @inheritdoc IDisputeGame
+    function gameCount() external view returns (uint256) {
+        return _gameCount;
+    }
+
+    /// @inheritdoc IDisputeGame
+    function clockOf(GameId id) external view returns (Side toMove, uint256 solverLeft, uint256 challengerLeft) {
+        Clock c = _games[id].clock;
+        return (c.toMove(), c.remaining(Side.Solver, block.timestamp), c.remaining(Side.Challenger, block.timestamp));
+    }
+
+    /// @inheritdoc IDisputeGame
+    function programHashOf(ProgramInfo calldata p) external pure returns (bytes32) {
+        return LibDisputeProofs.programHash(p);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Internal: geometry
+    // ------------------------------------------------------------------------------------------
+
+    function _postMidpoints(Game storage g, GameId id, bytes32[] calldata mids) internal {
+        uint256 lo = g.lo;
+        uint256 hi = g.hi;
+        uint256 expected = LibDissection.midpointCount(lo, hi, DEGREE);
+        // INVARIANT: the defender posts exactly the interior points of the dissection.
+        if (mids.length != expected) revert DisputeBadCount(mids.length, expected);
+        g.pending = keccak256(abi.encodePacked(mids));
+        emit ClaimsPosted(id, g.level, lo, hi, mids);
+    }
+
+    function _chooseSegment(Game storage g, GameId id, bytes32[] calldata mids, uint256 i) internal {
+        uint256 lo = g.lo;
+        uint256 hi = g.hi;
+        uint256 segs = LibDissection.segments(lo, hi, DEGREE);
+        // INVARIANT: the chosen segment exists.
+        if (i >= segs) revert DisputeBadChoice(i, segs);
+        bytes32 loClaim = LibDissection.claimAt(g.loClaim, mids, g.hiClaim, i);
+        bytes32 hiClaim = LibDissection.claimAt(g.loClaim, mids, g.hiClaim, i + 1);
+        (uint256 newLo, uint256 newHi) = LibDissection.segment(lo, hi, DEGREE, i);
+        g.lo = uint64(newLo);
+        g.hi = uint64(newHi);
+        g.loClaim = loClaim;
+        g.hiClaim = hiClaim;
+        Level level = g.level;
+        emit ClaimChosen(id, level, i, newLo, newHi);
+        if (newHi - newLo != 1) return;
+        if (level == Level.Steps) {
+            _enterTables(g, id);
+        } else if (level == Level.Ops) {
+            // Op j = newHi: R_{j−1} agreed, R_j disputed.
+            g.opIndex = uint64(newHi);
+            g.lowRoot = loClaim;
+            g.highRoot = hiClaim;
+            g.level = Level.OpOutput;
+            emit LevelEntered(id, Level.OpOutput);
+        } else {
+            // Term k = newHi of the reduction: s_{k−1} agreed, s_k disputed.
+            g.level = Level.OneStep;
+            emit LevelEntered(id, Level.OneStep);
+        }
+    }
+
+    function _enterTables(Game storage g, GameId id) internal {
+        g.step = g.hi;
+        g.prevState = g.loClaim;
+        g.nextState = g.hiClaim;
+        g.level = Level.Tables;
+        emit LevelEntered(id, Level.Tables);
+    }
+
+    function _startDescent(Game storage g, Level level, bytes32 node, uint256 height, uint256 listLeaves) internal {
+        g.level = level;
+        g.lo = 0;
+        g.hi = uint64(height);
+        g.hiClaim = node;
+        g.numel = uint64(listLeaves);
+    }
+
+    /// @dev The solver continues a descent it just started: with nodes when the tree has inner
+    ///      levels (turn passes to the challenger), otherwise it must reveal the leaf next.
+    function _afterDescentStart(Game storage g, GameId id, bytes32[] calldata nodes) internal {
+        if (g.hi == 0) {
+            if (nodes.length != 0) revert DisputeBadCount(nodes.length, 0);
+            g.clock = g.clock.hand(Side.Solver, block.timestamp, CLOCK_EXTENSION);
+        } else {
+            _revealNodes(g, id, nodes);
+            g.clock = g.clock.hand(Side.Challenger, block.timestamp, CLOCK_EXTENSION);
+        }
+    }
+
+    function _revealNodes(Game storage g, GameId id, bytes32[] calldata nodes) internal {
+        uint256 height = g.hi;
+        // INVARIANT: at a tensor leaf the solver reveals the leaf instead.
+        if (height == 0) revert DisputeWrongLevel(id, g.level);
+        uint256 levels = LibDissection.descentLevels(height, TREE_BITS);
+        uint256 expected = uint256(1) << levels;
+        if (nodes.length != expected) revert DisputeBadCount(nodes.length, expected);
+        uint256 listLeaves = g.level == Level.InitialSlots ? g.slotCount : 0;
+        bytes32 root = LibDisputeProofs.descentRoot(nodes, uint256(g.lo) << levels, height - levels, listLeaves);
+        // INVARIANT: the revealed nodes are exactly the disputed node's descendants.
+        if (root != g.hiClaim) revert DisputeMismatch(g.hiClaim, root);
+        g.pending = keccak256(abi.encodePacked(nodes));
+        emit ClaimsPosted(id, g.level, g.lo, height, nodes);
+    }
+
+    function _chooseChild(Game storage g, GameId id, bytes32[] calldata nodes, uint256 i) internal {
+        // INVARIANT: the chosen child exists (and, in a list tree, is not padding).
+        if (i >= nodes.length) revert DisputeBadChoice(i, nodes.length);
+        uint256 levels = LibDissection.descentLevels(g.hi, TREE_BITS);
+        uint256 index = (uint256(g.lo) << levels) + i;
+        uint256 height = g.hi - levels;
+        Level level = g.level;
+        if (level == Level.InitialSlots && LibDissection.isListPadding(index, height, g.slotCount)) {
+            revert DisputeBadChoice(i, nodes.length);
+        }
+        g.lo = uint64(index);
+        g.hi = uint64(height);
+        g.hiClaim = nodes[i];
+        emit ClaimChosen(id, level, i, index, height);
+        if (level == Level.InitialSlots && height == 0) {
+            g.contested = uint32(index);
+            g.level = Level.InitialSlotProof;
+            emit LevelEntered(id, Level.InitialSlotProof);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Internal: checks and settlement
+    // ------------------------------------------------------------------------------------------
+
+    function _game(GameId id) internal view returns (Game storage g) {
+        g = _games[id];
+        // INVARIANT: the game exists and is still being played.
+        if (g.level == Level.None) revert DisputeUnknownGame(id);
+        if (g.level == Level.Resolved) revert DisputeGameOver(id);
+    }
+
+    function _checkActive(Game storage g, GameId id) internal view {
+        // INVARIANT: nobody moves once the side to move has run out of time.
+        if (g.clock.expired(block.timestamp)) revert DisputeClockExpired(id, g.clock.toMove());
+    }
+
+    function _checkTurn(Game storage g, GameId id, Side side) internal view {
+        Side mover = g.clock.toMove();
+        address expected = side == Side.Solver ? g.solver : g.challenger;
+        // INVARIANT: only the side to move moves, and only before its clock runs out.
+        if (mover != side || msg.sender != expected) revert DisputeNotYourTurn(id, mover, msg.sender);
+        _checkActive(g, id);
+    }
+
+    function _checkLevel(Game storage g, GameId id, Level level) internal view {
+        if (g.level != level) revert DisputeWrongLevel(id, g.level);
+    }
+
+    function _checkContext(Game storage g, Context calldata ctx) internal view {
+        bytes32 key = keccak256(abi.encode(ctx));
+        // INVARIANT: re-supplied context is the one bound at open.
+        if (key != g.contextKey) revert DisputeMismatch(g.contextKey, key);
+    }
+
+    function _checkLinkOpen(Game storage g, GameId id) internal view {
+        // INVARIANT: links of R_0 and R_M are contested before the op dissection narrows.
+        if (g.level != Level.Ops || g.lo != 0 || g.hi != g.opCount) revert DisputeLinkClosed(id);
+    }
+
+    function _resolve(Game storage g, GameId id, Side winner, bool byTimeout) internal {
+        g.level = Level.Resolved;
+        g.winner = winner;
+        g.pending = bytes32(0);
+        TaskId task = g.task;
+        address challenger = g.challenger;
+        uint256 bond = g.bond;
+        emit GameResolved(id, task, winner, byTimeout);
+        if (winner == Side.Solver) {
+            TASK_MARKET.resolveForSolver(task, challenger);
+            STAKE_MANAGER.slash(challenger, bond, g.solver);
+        } else {
+            TASK_MARKET.resolveForChallenger(task, challenger);
+            STAKE_MANAGER.unlock(challenger, bond);
+        }
+    }
+}

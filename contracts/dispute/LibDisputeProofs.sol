@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IDisputeGame} from "../interfaces/IDisputeGame.sol";
+import {ITaskMarket} from "../interfaces/ITaskMarket.sol";
+import {LibHash} from "../libraries/LibHash.sol";
+import {LibProofs} from "../libraries/LibProofs.sol";
+import {LibTensor} from "../libraries/LibTensor.sol";
+import {LibDissection} from "../libraries/LibDissection.sol";
+import {SlotDesc, ProgramInfo} from "../types/DisputeTypes.sol";
+
+/// @title LibDisputeProofs
+/// @notice The proof checks of {DisputeGame}'s level links, as an external (linked) library so
+///         that the game stays under the contract size limit. Every function reverts with an
+///         {IDisputeGame} or ICommitErrors error when its proof does not hold.
+library LibDisputeProofs {
+    /// @notice Domain tag of the chain program commitment (docs/DISPUTE.md §4).
+    bytes1 internal constant PROGRAM_TAG = 0x08;
+
+    /// @notice Chain program commitment:
+    ///         sha256(0x08 ‖ compilerHash ‖ u32(nOps) ‖ opsRoot ‖ u32(nSlots) ‖ slotsRoot ‖ u32(nState)).
+    function programHash(ProgramInfo calldata p) public pure returns (bytes32) {
+        return sha256(abi.encodePacked(PROGRAM_TAG, p.compilerHash, p.nOps, p.opsRoot, p.nSlots, p.slotsRoot, p.nState));
+    }
+
+    /// @notice Validates {IDisputeGame-open}'s arguments against the TaskMarket.
+    /// @return lo First step position of the interval ((i − 1)·k).
+    /// @return hi Last step position of the interval (min(i·k, T)).
+    /// @return contextKey keccak256(abi.encode(Context)) bound to the game.
+    /// @return solver The task's solver (the defender).
+    function checkOpen(ITaskMarket market, IDisputeGame.OpenArgs calldata a)
+        external
+        view
+        returns (uint256 lo, uint256 hi, bytes32 contextKey, address solver)
+    {
+        // INVARIANT: the game binds the task's exact work spec and its chain program commitment.
+        if (!market.verifySpec(a.task, a.spec)) revert IDisputeGame.DisputeBadSpec(a.task);
+        bytes32 ph = programHash(a.program);
+        if (ph != a.spec.programHash) revert IDisputeGame.DisputeMismatch(a.spec.programHash, ph);
+        uint256 n = market.numCheckpoints(a.task);
+        // INVARIANT: the interval lies between two checkpoints of the task.
+        if (a.interval == 0 || a.interval > n) revert IDisputeGame.DisputeBadInterval(a.interval, n);
+        // INVARIANT: both endpoints are the task's committed checkpoints.
+        if (!market.verifyCheckpoint(a.task, a.interval - 1, a.prevState, a.prevProof)) {
+            revert IDisputeGame.DisputeBadCheckpoint(a.task, a.interval - 1);
+        }
+        if (!market.verifyCheckpoint(a.task, a.interval, a.nextState, a.nextProof)) {
+            revert IDisputeGame.DisputeBadCheckpoint(a.task, a.interval);
+        }
+        ITaskMarket.Task memory task = market.getTask(a.task);
+        uint256 k = task.checkpointInterval;
+        lo = (a.interval - 1) * k;
+        hi = a.interval * k;
+        if (hi > task.totalSteps) hi = task.totalSteps;
+        solver = task.solver;
+        contextKey = keccak256(abi.encode(IDisputeGame.Context(a.program, a.spec.datasetHash, a.spec.batchSize)));
+    }
+
+    /// @notice Checks op j's descriptor, its output slot update R_{j−1} → R_j and the output tensor's
+    ///         shape and scale (docs/DISPUTE.md §3, level 2 → 3).
+    /// @return opKey keccak256(abi.encode(op)), kept by the game for level 5.
+    /// @return numel Number of output elements.
+    function checkOpOutput(
+        ProgramInfo calldata program,
+        IDisputeGame.OpOutputArgs calldata o,
+        uint256 opIndex,
+        bytes32 lowRoot,
+        bytes32 highRoot
+    ) external pure returns (bytes32 opKey, uint256 numel) {
+        // INVARIANT: op j is the program's op j (index j − 1 of the committed op list).
+        if (o.opProof.index + 1 != opIndex) revert IDisputeGame.DisputeBadIndex(o.opProof.index, opIndex - 1);
+        if (o.opProof.count != program.nOps) revert IDisputeGame.DisputeBadCount(o.opProof.count, program.nOps);
+        bytes32 opsRoot = LibProofs.listRootOf(sha256(abi.encode(o.op)), o.opProof);
+        if (opsRoot != program.opsRoot) revert IDisputeGame.DisputeMismatch(program.opsRoot, opsRoot);
+        // INVARIANT: R_j is R_{j−1} with only op j's (previously empty) output slot filled.
+        if (o.updateProof.index != o.op.out) revert IDisputeGame.DisputeBadIndex(o.updateProof.index, o.op.out);
+        bytes32 newRoot = LibProofs.verifySlotUpdate(lowRoot, bytes32(0), o.outHash, o.updateProof);
+        if (newRoot != highRoot) revert IDisputeGame.DisputeMismatch(highRoot, newRoot);
+        // INVARIANT: the output tensor has the op's shape and scale.
+        bytes32 th = LibTensor.tensorHash(o.op.outScale, o.op.outShape, o.dataRoot);
+        if (th != o.outHash) revert IDisputeGame.DisputeMismatch(o.outHash, th);
+        return (keccak256(abi.encode(o.op)), LibTensor.numElements(o.op.outShape));
+    }
+
+    /// @notice Checks that `desc` is the program's descriptor of slot `slot`.
+    function checkSlotDesc(
+        ProgramInfo calldata program,
+        SlotDesc calldata desc,
+        LibProofs.ListProof calldata proof,
+        uint256 slot
+    ) public pure {
+        if (proof.index != slot) revert IDisputeGame.DisputeBadIndex(proof.index, slot);
+        if (proof.count != program.nSlots) revert IDisputeGame.DisputeBadCount(proof.count, program.nSlots);
+        bytes32 root = LibProofs.listRootOf(sha256(abi.encode(desc)), proof);
+        // INVARIANT: the slot descriptor is the program's.
+        if (root != program.slotsRoot) revert IDisputeGame.DisputeMismatch(program.slotsRoot, root);
+    }
+
+    /// @notice Checks the link R_M → S_t for the contested state tensor (docs/DISPUTE.md §3).
+    function checkFinalState(
+        ProgramInfo calldata program,
+        IDisputeGame.FinalStateArgs calldata f,
+        uint256 contested,
+        bytes32 rootM,
+        bytes32 nextState
+    ) external pure {
+        checkSlotDesc(program, f.desc, f.descProof, f.descProof.index);
+        // INVARIANT: the proof is about the contested state tensor and its update slot.
+        if (f.desc.kind != 0) revert IDisputeGame.DisputeBadIndex(f.desc.kind, 0);
+        if (f.desc.stateIndex != contested) revert IDisputeGame.DisputeBadIndex(f.desc.stateIndex, contested);
+        if (f.stateProof.index != contested) revert IDisputeGame.DisputeBadIndex(f.stateProof.index, contested);
+        if (f.slotProof.index != f.desc.nextSlot) revert IDisputeGame.DisputeBadIndex(f.slotProof.index, f.desc.nextSlot);
+        LibProofs.verifySlot(rootM, f.tensorHash, f.slotProof);
+        LibProofs.verifyStateTensor(nextState, f.tensorHash, f.stateProof);
+    }
+
+    /// @notice Checks a state slot of R_0 against the agreed S_{t−1}.
+    function checkInitialState(SlotDesc calldata desc, LibProofs.ListProof calldata p, bytes32 prevState, bytes32 h)
+        external
+        pure
+    {
+        // INVARIANT: a state slot of R_0 holds the state tensor of the agreed S_{t−1}.
+        if (p.index != desc.stateIndex) revert IDisputeGame.DisputeBadIndex(p.index, desc.stateIndex);
+        LibProofs.verifyStateTensor(prevState, h, p);
+    }
+
+    /// @notice Tensor hash of a slot with `desc`'s shape and scale and data root `dataRoot`, and its size.
+    function slotTensor(SlotDesc calldata desc, bytes32 dataRoot) external pure returns (bytes32 th, uint256 numel) {
+        return (LibTensor.tensorHash(desc.scale, desc.shape, dataRoot), LibTensor.numElements(desc.shape));
+    }
+
+    /// @notice Opens the dataset element the batch view selects for batch element `element` of step `step`.
+    function batchElement(
+        bytes32 datasetHash,
+        bytes32 otherHash,
+        bool isTarget,
+        uint256 step,
+        uint256 batchSize,
+        uint256 element,
+        LibTensor.ElementProof calldata p
+    ) external pure returns (int256) {
+        return LibProofs.verifyBatchElement(datasetHash, otherHash, isTarget, step, batchSize, element, p);
+    }
+
+    /// @notice Element `index` of slot `slot` of value-table root `root`.
+    function operand(bytes32 root, IDisputeGame.Operand calldata p, uint256 slot, uint256 index)
+        external
+        pure
+        returns (int256 v)
+    {
+        // INVARIANT: the operand is element `index` of slot `slot` in the agreed root R_{j−1}.
+        if (p.slot.index != slot) revert IDisputeGame.DisputeBadIndex(p.slot.index, slot);
+        if (p.element.index != index) revert IDisputeGame.DisputeBadIndex(p.element.index, index);
+        bytes32 th;
+        (th, v) = LibTensor.elementCommitment(p.element);
+        LibProofs.verifySlot(root, th, p.slot);
+    }
+
+    /// @notice Root over revealed descent nodes (see {LibDissection-rollup}); for the top of a
+    ///         value-table list tree, wrapped as H(0x04 ‖ nSlots ‖ listRoot).
+    function descentRoot(bytes32[] calldata nodes, uint256 first, uint256 height, uint256 listLeaves)
+        external
+        pure
+        returns (bytes32 root)
+    {
+        root = LibDissection.rollup(nodes, first, height, listLeaves);
+        if (listLeaves != 0 && height + LibHash.listDepth(nodes.length) == LibHash.listDepth(listLeaves)) {
+            root = LibHash.valueTable(uint32(listLeaves), root);
+        }
+    }
+}

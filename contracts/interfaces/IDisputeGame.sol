@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {ICommitErrors} from "../libraries/ICommitErrors.sol";
+import {LibProofs} from "../libraries/LibProofs.sol";
+import {LibTensor} from "../libraries/LibTensor.sol";
+import {Clock} from "../libraries/LibClock.sol";
+import {ITaskMarket} from "./ITaskMarket.sol";
+import {TaskId} from "../types/TaskId.sol";
+import {GameId, Side, Level, OpDesc, SlotDesc, ProgramInfo} from "../types/DisputeTypes.sol";
+
+/// @title IDisputeGame
+/// @notice Many independent two-party dispute games over submitted TaskMarket tasks
+///         (docs/DISPUTE.md). A staked verifier (the challenger) opens a game on one checkpoint
+///         interval with a bond; the task's solver defends. Levels narrow the disagreement to one
+///         scalar transition that {IOneStepVerifier} recomputes:
+///         1. Steps: D-ary dissection of the interval's steps, endpoints bound to checkpoints;
+///         2. Ops: the solver posts R_0, R_M (value-table roots) and S_t's tensor list; D-ary
+///            dissection over R_0..R_M; links R_0 ← (S_{t−1}, program, batch) and R_M → S_t are
+///            contested on demand ({contestInitial}, {contestFinal});
+///         3. Element: the solver proves op j and its output slot update, then a descent over the
+///            output tensor's data tree to a leaf, where the challenger names an element;
+///         4. Sums (reductions): D-ary dissection over partial sums s_0 = 0 .. s_K = out[e];
+///         5. OneStep: operands proven against the agreed root R_{j−1}; the contract decides.
+///         Chess clocks per side; {timeout} is callable by anyone. Results settle through
+///         TaskMarket (resolveForSolver / resolveForChallenger) and the StakeManager (bond).
+interface IDisputeGame is ICommitErrors {
+    // ----------------------------------------------------------------------------------------
+    // Types
+    // ----------------------------------------------------------------------------------------
+
+    /// @notice Everything a game needs to know about the task's work, bound once at {open} by
+    ///         its hash `keccak256(abi.encode(Context))` and re-supplied by moves that need it.
+    struct Context {
+        ProgramInfo program;
+        bytes32 datasetHash;
+        uint32 batchSize;
+    }
+
+    /// @notice Arguments of {open}.
+    /// @param task The Submitted task.
+    /// @param interval Checkpoint interval i (1 ≤ i ≤ N): steps (i−1)·k .. min(i·k, T).
+    /// @param spec The task's work spec (checked with ITaskMarket.verifySpec).
+    /// @param program Preimage of `spec.programHash` (chain program commitment).
+    /// @param prevState Checkpoint i − 1 and its proof.
+    /// @param nextState Checkpoint i (disputed) and its proof.
+    struct OpenArgs {
+        TaskId task;
+        uint256 interval;
+        ITaskMarket.WorkSpec spec;
+        ProgramInfo program;
+        bytes32 prevState;
+        ITaskMarket.CheckpointProof prevProof;
+        bytes32 nextState;
+        ITaskMarket.CheckpointProof nextProof;
+    }
+
+    /// @notice Arguments of {postTables}.
+    /// @param root0 R_0: value table before op 1 of step t.
+    /// @param rootM R_M: value table after the last op.
+    /// @param nextStateTensors Tensor hashes of the state S_t (they must list-root to S_t).
+    /// @param mids First midpoints of the op dissection over [0, M].
+    struct TablesArgs {
+        bytes32 root0;
+        bytes32 rootM;
+        bytes32[] nextStateTensors;
+        bytes32[] mids;
+    }
+
+    /// @notice Arguments of {postOpOutput}.
+    /// @param op Descriptor of op j (proved at index j − 1 of the program's op list).
+    /// @param opProof List proof of sha256(abi.encode(op)) in `program.opsRoot`.
+    /// @param outHash Tensor hash op j wrote: R_j = R_{j−1} with slot op.out changed from 0 to it.
+    /// @param updateProof Sibling path of slot op.out in R_{j−1} / R_j.
+    /// @param dataRoot Data root of the output tensor (tensorHash(outScale, outShape, dataRoot) = outHash).
+    /// @param nodes First descent nodes below `dataRoot` (empty when the tensor has one leaf).
+    struct OpOutputArgs {
+        OpDesc op;
+        LibProofs.ListProof opProof;
+        bytes32 outHash;
+        LibProofs.ListProof updateProof;
+        bytes32 dataRoot;
+        bytes32[] nodes;
+    }
+
+    /// @notice Arguments of {proveInitialSlot}.
+    /// @param desc Descriptor of the contested slot (proved in `program.slotsRoot`).
+    /// @param descProof List proof of sha256(abi.encode(desc)) at the contested slot index.
+    /// @param stateProof For a state slot: proof of the slot hash as state tensor desc.stateIndex of S_{t−1}.
+    /// @param dataRoot For an input/target slot: the batch tensor's data root.
+    /// @param nodes For an input/target slot: first descent nodes below `dataRoot`.
+    struct SlotArgs {
+        SlotDesc desc;
+        LibProofs.ListProof descProof;
+        LibProofs.ListProof stateProof;
+        bytes32 dataRoot;
+        bytes32[] nodes;
+    }
+
+    /// @notice Arguments of {proveFinalState}.
+    /// @param desc Descriptor of the contested state slot (proved in `program.slotsRoot`).
+    /// @param descProof List proof of sha256(abi.encode(desc)) in `program.slotsRoot`.
+    /// @param tensorHash The state tensor's hash in S_t and in slot desc.nextSlot of R_M.
+    /// @param slotProof Proof of `tensorHash` at slot desc.nextSlot of R_M.
+    /// @param stateProof Proof of `tensorHash` as state tensor desc.stateIndex of S_t.
+    struct FinalStateArgs {
+        SlotDesc desc;
+        LibProofs.ListProof descProof;
+        bytes32 tensorHash;
+        LibProofs.ListProof slotProof;
+        LibProofs.ListProof stateProof;
+    }
+
+    /// @notice One operand of the one-step check: its slot in R_{j−1} and one element of it.
+    struct Operand {
+        LibProofs.ListProof slot;
+        LibTensor.ElementProof element;
+    }
+
+    /// @notice A game as stored.
+    /// @dev Position fields by level: dissections (Steps, Ops, Sums) use lo/hi and the claims at
+    ///      them (loClaim agreed, hiClaim disputed); descents (InitialSlots, Element, BatchElement)
+    ///      use lo = node index, hi = node height and hiClaim = the disputed node; OneStep uses
+    ///      hi = term k (0 for non-reductions), loClaim = s_{k−1}, hiClaim = the claimed value.
+    ///      lowRoot/highRoot are R_0/R_M during Tables/Ops and R_{j−1}/R_j from OpOutput on.
+    struct Game {
+        TaskId task;
+        address challenger;
+        uint96 bond;
+        address solver;
+        Level level;
+        Side winner;
+        uint32 opCount;
+        uint32 slotCount;
+        Clock clock;
+        uint64 lo;
+        uint64 hi;
+        uint64 step;
+        uint64 opIndex;
+        bytes32 loClaim;
+        bytes32 hiClaim;
+        bytes32 pending;
+        bytes32 contextKey;
+        bytes32 prevState;
+        bytes32 nextState;
+        bytes32 lowRoot;
+        bytes32 highRoot;
+        bytes32 opKey;
+        uint64 element;
+        uint64 numel;
+        uint64 termCount;
+        uint32 contested;
+        bool isTarget;
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Events
+    // ----------------------------------------------------------------------------------------
+
+    /// @notice `challenger` opened game `game` on checkpoint interval `interval` of `task`
+    ///         (steps lo..hi, bond locked).
+    event GameOpened(
+        GameId indexed game,
+        TaskId indexed task,
+        address indexed challenger,
+        address solver,
+        uint256 interval,
+        uint256 lo,
+        uint256 hi,
+        uint256 bond
+    );
+    /// @notice The solver posted midpoint claims (dissection levels) or descendant nodes (descents).
+    event ClaimsPosted(GameId indexed game, Level level, uint256 lo, uint256 hi, bytes32[] claims);
+    /// @notice The challenger picked segment / child `index`; the game now disputes lo..hi.
+    event ClaimChosen(GameId indexed game, Level level, uint256 index, uint256 lo, uint256 hi);
+    /// @notice The game moved to `level`.
+    event LevelEntered(GameId indexed game, Level level);
+    /// @notice The solver posted R_0, R_M and the tensor list of S_t for step `step`.
+    event TablesPosted(GameId indexed game, uint256 step, bytes32 root0, bytes32 rootM, bytes32[] nextStateTensors);
+    /// @notice The solver proved op `opIndex` and its output tensor `outHash` (data root `dataRoot`).
+    event OpOutputPosted(GameId indexed game, uint256 opIndex, bytes32 outHash, bytes32 dataRoot);
+    /// @notice The solver revealed the disputed 1024-byte leaf of a tensor descent.
+    event LeafRevealed(GameId indexed game, Level level, uint256 leafIndex, bytes leaf);
+    /// @notice The challenger named element `element` (claimed value `value`).
+    event ElementChosen(GameId indexed game, Level level, uint256 element, int256 value);
+    /// @notice The challenger contested a link of level 2 (`index`: slot or state index).
+    event LinkContested(GameId indexed game, Level level, uint256 index);
+    /// @notice The game ended; `winner` won (`byTimeout` if the loser ran out of time).
+    event GameResolved(GameId indexed game, TaskId indexed task, Side winner, bool byTimeout);
+
+    // ----------------------------------------------------------------------------------------
+    // Errors
+    // ----------------------------------------------------------------------------------------
+
+    /// @notice No game has id `game`.
+    error DisputeUnknownGame(GameId game);
+    /// @notice The game is over.
+    error DisputeGameOver(GameId game);
+    /// @notice It is `expected`'s move and `caller` is not that side.
+    error DisputeNotYourTurn(GameId game, Side expected, address caller);
+    /// @notice The move does not apply at level `level`.
+    error DisputeWrongLevel(GameId game, Level level);
+    /// @notice The side to move, `side`, has run out of time: call {timeout}.
+    error DisputeClockExpired(GameId game, Side side);
+    /// @notice The side to move, `side`, still has `remaining` seconds.
+    error DisputeClockRunning(GameId game, Side side, uint256 remaining);
+    /// @notice `got` claims/nodes were posted, `expected` are required.
+    error DisputeBadCount(uint256 got, uint256 expected);
+    /// @notice The re-supplied claims are not the ones the solver posted.
+    error DisputePendingMismatch(GameId game);
+    /// @notice Index `index` is not a valid choice among `count`.
+    error DisputeBadChoice(uint256 index, uint256 count);
+    /// @notice The work spec does not match the task.
+    error DisputeBadSpec(TaskId task);
+    /// @notice A re-supplied value does not match its commitment: `expected` vs `computed`.
+    error DisputeMismatch(bytes32 expected, bytes32 computed);
+    /// @notice Checkpoint `index` does not verify against the task.
+    error DisputeBadCheckpoint(TaskId task, uint256 index);
+    /// @notice Interval `interval` is not in 1..`count`.
+    error DisputeBadInterval(uint256 interval, uint256 count);
+    /// @notice A proof opens index `index` where `expected` is required.
+    error DisputeBadIndex(uint256 index, uint256 expected);
+    /// @notice Level-2 links can be contested only at the challenger's first move of level Ops.
+    error DisputeLinkClosed(GameId game);
+    /// @notice The proof does not establish the contested link.
+    error DisputeLinkNotProven(GameId game);
+    /// @notice The deployment parameters are invalid.
+    error DisputeBadConfig();
+
+    // ----------------------------------------------------------------------------------------
+    // Configuration views
+    // ----------------------------------------------------------------------------------------
+
+    /// @notice Dissection degree D (segments per round).
+    function DEGREE() external view returns (uint256);
+    /// @notice Tree levels revealed per descent round (2^bits nodes).
+    function TREE_BITS() external view returns (uint256);
+    /// @notice Challenger bond locked through the StakeManager at {open}.
+    function BOND() external view returns (uint256);
+    /// @notice Seconds on each side's chess clock at the start.
+    function CLOCK_BUDGET() external view returns (uint256);
+    /// @notice Minimum seconds a side has when its turn starts.
+    function CLOCK_EXTENSION() external view returns (uint256);
+
+    // ----------------------------------------------------------------------------------------
+    // Moves
+    // ----------------------------------------------------------------------------------------
+
+    /// @notice Opens a game on checkpoint interval `args.interval` of a Submitted task inside its
+    ///         challenge window. Locks BOND of the caller's free stake and registers the dispute
+    ///         with the TaskMarket. The solver moves first. Emits {GameOpened}.
+    /// @return game The new game's id.
+    function open(OpenArgs calldata args) external returns (GameId game);
+
+    /// @notice Solver: posts the midpoints of a dissection level (Steps, Ops, Sums) or the next
+    ///         descendant nodes of a descent (InitialSlots, Element, BatchElement). Emits {ClaimsPosted}.
+    function bisect(GameId game, bytes32[] calldata claims) external;
+
+    /// @notice Challenger: picks segment / child `index` of the claims posted last (re-supplied).
+    ///         Emits {ClaimChosen} and, at the end of a level, {LevelEntered}.
+    function choose(GameId game, bytes32[] calldata claims, uint256 index) external;
+
+    /// @notice Solver, level Tables: posts R_0, R_M, S_t's tensors and the first op midpoints.
+    ///         Emits {TablesPosted} and {ClaimsPosted}.
+    function postTables(GameId game, Context calldata ctx, TablesArgs calldata args) external;
+
+    /// @notice Challenger, first move of level Ops: disputes R_0 (a descent over its slots follows).
+    function contestInitial(GameId game) external;
+
+    /// @notice Challenger, first move of level Ops: disputes that R_M gives state tensor `stateIndex` of S_t.
+    function contestFinal(GameId game, uint32 stateIndex) external;
+
+    /// @notice Solver, level OpOutput: proves op j and its output slot update; a descent over the
+    ///         output tensor starts. Emits {OpOutputPosted}.
+    function postOpOutput(GameId game, Context calldata ctx, OpOutputArgs calldata args) external;
+
+    /// @notice Solver: reveals the disputed leaf of a tensor descent. Emits {LeafRevealed}.
+    function revealLeaf(GameId game, bytes calldata leaf) external;
+
+    /// @notice Challenger: names element `slot` (0..127) of the revealed leaf (re-supplied).
+    ///         Emits {ElementChosen}.
+    function chooseElement(GameId game, bytes calldata leaf, uint256 slot) external;
+
+    /// @notice Solver, level InitialSlotProof: proves the contested slot of R_0 (state: from
+    ///         S_{t−1}; const: the program's hash; temp: zero; input/target: a descent over the
+    ///         batch tensor follows). Wins the game unless a batch descent follows.
+    function proveInitialSlot(GameId game, Context calldata ctx, SlotArgs calldata args) external;
+
+    /// @notice Either side, level BatchProof: opens the dataset element the batch view selects
+    ///         for the named batch element. The game ends: solver wins iff the values are equal.
+    function proveBatchElement(
+        GameId game,
+        Context calldata ctx,
+        bytes32 otherHash,
+        LibTensor.ElementProof calldata proof
+    ) external;
+
+    /// @notice Solver, level FinalStateProof: proves slot desc.nextSlot of R_M equals state
+    ///         tensor `contested` of S_t. Wins the game.
+    function proveFinalState(GameId game, Context calldata ctx, FinalStateArgs calldata args) external;
+
+    /// @notice Either side, level OneStep: supplies operand proofs against R_{j−1}; the contract
+    ///         recomputes the transition and the game ends (solver wins iff its claim is right).
+    function oneStep(GameId game, OpDesc calldata op, Operand[] calldata operands) external;
+
+    /// @notice Anyone: ends a game whose side to move has run out of time; the other side wins.
+    function timeout(GameId game) external;
+
+    // ----------------------------------------------------------------------------------------
+    // Views
+    // ----------------------------------------------------------------------------------------
+
+    /// @notice The stored game (all zero for an unknown id).
+    function getGame(GameId game) external view returns (Game memory);
+
+    /// @notice Number of games opened (the last id).
+    function gameCount() external view returns (uint256);
+
+    /// @notice The side to move and its remaining seconds.
+    function clockOf(GameId game) external view returns (Side toMove, uint256 solverLeft, uint256 challengerLeft);
+
+    /// @notice The chain program commitment of `program` (docs/DISPUTE.md §4).
+    function programHashOf(ProgramInfo calldata program) external pure returns (bytes32);
+}
