@@ -1,0 +1,138 @@
+import { expect } from "chai";
+import { bindSlots, runReference } from "../../src/exec";
+import {
+  buildOnnx,
+  checkBounds,
+  deriveTrainStep,
+  dequantize,
+  floatTensor,
+  importOnnx,
+  initialState,
+  linearInit,
+  mlpOnnx,
+  quantize,
+  seededRandom,
+  type ForwardModel,
+  type IntTensor,
+} from "../../src/pinir";
+import { finiteDifferenceGrad, floatForward } from "./floatModel";
+
+const F = 16;
+
+function randomBatch(seed: number, n: number, features: number, outputs: number) {
+  const rand = seededRandom(seed);
+  const x = Float64Array.from({ length: n * features }, () => rand() * 2 - 1);
+  const t = Float64Array.from({ length: n * outputs }, () => rand() * 2 - 1);
+  return { x, t };
+}
+
+/** A graph with an activation used twice, Gemm alpha/beta and transB = 0, and MatMul + Add. */
+function branchyModel(): ForwardModel {
+  const rand = seededRandom(7);
+  const u = (n: number, s: number) => Float64Array.from({ length: n }, () => (rand() * 2 - 1) * s);
+  return importOnnx(
+    buildOnnx({
+      input: { name: "x", shape: ["N", 5] },
+      output: { name: "y", shape: ["N", 3] },
+      initializers: [
+        floatTensor("W1", [4, 5], u(20, 0.5)),
+        floatTensor("b1", [4], u(4, 0.2)),
+        floatTensor("W2", [4, 3], u(12, 0.5), "float_data"),
+        floatTensor("b2", [3], u(3, 0.2), "float_data"),
+        floatTensor("W3", [3, 3], u(9, 0.5)),
+        floatTensor("b3", [3], u(3, 0.2)),
+      ],
+      nodes: [
+        { opType: "Gemm", name: "fc1", inputs: ["x", "W1", "b1"], outputs: ["h"], attrs: { transB: 1 } },
+        { opType: "Relu", name: "act", inputs: ["h"], outputs: ["r"] },
+        { opType: "Add", name: "skip", inputs: ["r", "h"], outputs: ["s"] },
+        { opType: "Gemm", name: "fc2", inputs: ["s", "W2", "b2"], outputs: ["z"], attrs: { alpha: { float: 0.5 }, beta: { float: 2 } } },
+        { opType: "MatMul", name: "fc3", inputs: ["z", "W3"], outputs: ["m"] },
+        { opType: "Add", name: "fc3_bias", inputs: ["m", "b3"], outputs: ["y"] },
+      ],
+    }),
+  );
+}
+
+/**
+ * Runs one derived SGD step exactly and compares each parameter's change with −lr·∂L/∂w from
+ * float64 finite differences on the same (quantized) weights and batch.
+ */
+function checkGradients(model: ForwardModel, batch: number, lr: number, seed: number) {
+  const program = deriveTrainStep(model, { batchSize: batch, loss: "mse", optimizer: { kind: "sgd", learningRate: lr } });
+  checkBounds(program);
+  const features = model.input.shape[0];
+  const outputs = program.slots[program.outputs.logits].shape[1];
+  const { x, t } = randomBatch(seed, batch, features, outputs);
+  const state = initialState(program, model);
+  const xq = quantize(x, F);
+  const tq = quantize(t, F);
+  const values = runReference(
+    program,
+    bindSlots(program, state, { x: { shape: [batch, features], data: xq, scale: F }, y: { shape: [batch, outputs], data: tq, scale: F } }),
+  );
+  // Float model on exactly the quantized numbers the program saw.
+  const stateSlots = program.slots.map((s, i) => ({ s, i })).filter(({ s }) => s.kind === "state");
+  const params = new Map(stateSlots.map(({ s }, k) => [s.name, dequantize(state[k].data, F)]));
+  const grads = finiteDifferenceGrad(model, params, { shape: [batch, features], data: dequantize(xq, F) }, dequantize(tq, F));
+  let worst = 0;
+  let scaleRef = 0;
+  program.stateUpdates.forEach(({ from, to }, k) => {
+    const name = program.slots[from].name;
+    const before = state[k].data;
+    const after = (values[to] as IntTensor).data;
+    const g = grads.get(name)!;
+    for (let i = 0; i < g.length; i++) {
+      const got = (after[i] - before[i]) / 2 ** F;
+      const want = -lr * g[i];
+      worst = Math.max(worst, Math.abs(got - want));
+      scaleRef = Math.max(scaleRef, Math.abs(want));
+    }
+  });
+  return { worst, scaleRef, program, values };
+}
+
+describe("pinir autodiff: derived train step vs float finite differences", () => {
+  it("matches −lr·∂L/∂w for a PyTorch-style Gemm MLP", () => {
+    const model = importOnnx(mlpOnnx(linearInit([6, 5, 3], 3)));
+    const { worst, scaleRef } = checkGradients(model, 8, 0.5, 11);
+    expect(scaleRef).to.be.greaterThan(1e-3); // the step is not trivially zero
+    expect(worst).to.be.lessThan(5e-5 + 0.002 * scaleRef);
+  });
+
+  it("matches for the MatMul + Add export style", () => {
+    const model = importOnnx(mlpOnnx(linearInit([6, 5, 3], 4), { style: "matmul-add" }));
+    const { worst, scaleRef } = checkGradients(model, 8, 0.5, 12);
+    expect(scaleRef).to.be.greaterThan(1e-3);
+    expect(worst).to.be.lessThan(5e-5 + 0.002 * scaleRef);
+  });
+
+  it("matches through a reused activation, Gemm alpha/beta and transB = 0", () => {
+    const model = branchyModel();
+    const { worst, scaleRef, program } = checkGradients(model, 7, 0.25, 13);
+    expect(scaleRef).to.be.greaterThan(1e-3);
+    expect(worst).to.be.lessThan(5e-5 + 0.002 * scaleRef);
+    // The reused activation's two adjoint contributions are summed (Add + Clip) in the backward pass.
+    expect(program.slots.some((s) => /^d\(.*\):sum1$/.test(s.name))).to.equal(true);
+  });
+
+  it("reports the MSE loss of the step's forward pass", () => {
+    const model = importOnnx(mlpOnnx(linearInit([6, 5, 3], 3)));
+    const { program, values } = checkGradients(model, 8, 0.5, 11);
+    const logits = (values[program.outputs.logits] as IntTensor).data;
+    const tq = quantize(randomBatch(11, 8, 6, 3).t, F);
+    let sse = 0;
+    for (let i = 0; i < logits.length; i++) sse += ((logits[i] - tq[i]) / 2 ** F) ** 2;
+    const loss = (values[program.outputs.loss] as IntTensor).data[0] / 2 ** F;
+    expect(loss).to.be.closeTo(sse / logits.length, 1e-4);
+  });
+
+  it("leaves the forward logits equal to the float model's within fixed-point error", () => {
+    const model = importOnnx(mlpOnnx(linearInit([6, 5, 3], 3)));
+    const { program, values } = checkGradients(model, 8, 0.5, 11);
+    const { x } = randomBatch(11, 8, 6, 3);
+    const want = floatForward(model, { shape: [8, 6], data: dequantize(quantize(x, F), F) }).data;
+    const got = (values[program.outputs.logits] as IntTensor).data;
+    for (let i = 0; i < want.length; i++) expect(got[i] / 2 ** F).to.be.closeTo(want[i], 1e-4);
+  });
+});
