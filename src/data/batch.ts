@@ -4,13 +4,14 @@ import type { Dataset } from "./dataset";
 
 /**
  * Dataset sample of row `r` (0-based) of batch `t` (1-based) — docs/SPEC.md §4:
- * ((t − 1) · batchSize + r) mod nSamples. Exact for any t below 2^53 / batchSize.
+ * ((t − 1) · batchSize + r) mod nSamples. Exact for every safe-integer t.
  */
 export function batchRowSample(nSamples: number, t: number, batchSize: number, r: number): number {
   checkView(nSamples, t, batchSize);
   if (!Number.isInteger(r) || r < 0 || r >= batchSize) throw new InputError("DATA_BATCH_ROW", `batch row ${r} is not in [0, ${batchSize})`);
-  const start = ((t - 1) % nSamples) * (batchSize % nSamples); // reduce before multiplying: stays exact
-  return (((start % nSamples) + r) % nSamples + nSamples) % nSamples;
+  const prod = ((t - 1) % nSamples) * (batchSize % nSamples); // reduce before multiplying
+  if (prod <= Number.MAX_SAFE_INTEGER) return ((prod % nSamples) + r) % nSamples;
+  return Number(((BigInt(t) - 1n) * BigInt(batchSize) + BigInt(r)) % BigInt(nSamples));
 }
 
 function checkView(nSamples: number, t: number, batchSize: number): void {

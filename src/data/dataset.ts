@@ -16,6 +16,8 @@ export interface Dataset {
   readonly features: IntTensor;
   readonly targets: IntTensor;
   readonly labels: Int32Array;
+  /** Index of each sample in the source package's own order (provenance; not committed). */
+  readonly sourceIndex?: Int32Array;
 }
 
 export interface DatasetSplits {
@@ -30,7 +32,14 @@ export function toFixed(x: number, fracBits: number): number {
 }
 
 /** Builds a {@link Dataset} from real-valued rows and integer labels (in the given order). */
-export function makeDataset(name: string, rows: readonly ArrayLike<number>[], labels: readonly number[], nClasses: number, fracBits = DEFAULT_FRAC_BITS): Dataset {
+export function makeDataset(
+  name: string,
+  rows: readonly ArrayLike<number>[],
+  labels: readonly number[],
+  nClasses: number,
+  fracBits = DEFAULT_FRAC_BITS,
+  sourceIndex?: readonly number[],
+): Dataset {
   const n = rows.length;
   if (n === 0 || labels.length !== n) throw new InputError("DATA_EMPTY", `dataset ${name}: need ≥ 1 sample and one label per row`, { rows: n, labels: labels.length });
   const d = rows[0].length;
@@ -56,5 +65,6 @@ export function makeDataset(name: string, rows: readonly ArrayLike<number>[], la
     features: { shape: [n, d], data: features, scale: fracBits },
     targets: { shape: [n, nClasses], data: targets, scale: fracBits },
     labels: lab,
+    ...(sourceIndex ? { sourceIndex: Int32Array.from(sourceIndex) } : {}),
   };
 }

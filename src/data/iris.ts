@@ -35,7 +35,7 @@ export function loadIris(opts: IrisOptions = {}): DatasetSplits {
   const norm = (r: number[]): number[] => r.map((v, k) => (v - mean[k]) / std[k]);
   const split = (from: number, to: number, name: string) => {
     const idx = Array.from(perm.subarray(from, to));
-    return makeDataset(name, idx.map((i) => norm(rows[i])), idx.map((i) => labels[i]), 3, opts.fracBits ?? DEFAULT_FRAC_BITS);
+    return makeDataset(name, idx.map((i) => norm(rows[i])), idx.map((i) => labels[i]), 3, opts.fracBits ?? DEFAULT_FRAC_BITS, idx);
   };
   return { train: split(0, nTrain, "iris-train"), test: split(nTrain, rows.length, "iris-test") };
 }

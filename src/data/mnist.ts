@@ -67,7 +67,7 @@ export function loadMnist(opts: MnistOptions): DatasetSplits {
       rows.push(images.subarray(s * MNIST_PIXELS, (s + 1) * MNIST_PIXELS));
       lab.push(labels[s]);
     }
-    return makeDataset(name, rows, lab, 10, opts.fracBits ?? DEFAULT_FRAC_BITS);
+    return makeDataset(name, rows, lab, 10, opts.fracBits ?? DEFAULT_FRAC_BITS, Array.from(perm.subarray(from, from + count)));
   };
   return { train: take(0, train, "mnist-train"), test: take(train, test, "mnist-test") };
 }
