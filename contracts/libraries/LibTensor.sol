@@ -46,7 +46,14 @@ library LibTensor {
 
     /// @notice leafHash(leaf) = H(0x00 ‖ leaf). Does not check the leaf length.
     function leafHash(bytes calldata leaf) internal pure returns (bytes32) {
-        return sha256(abi.encodePacked(LibHash.LEAF_TAG, leaf));
+        uint256 ptr;
+        assembly ("memory-safe") {
+            // Preimage 0x00 ‖ leaf in scratch memory past the free pointer (used at once).
+            ptr := mload(0x40)
+            mstore8(ptr, 0x00)
+            calldatacopy(add(ptr, 1), leaf.offset, leaf.length)
+        }
+        return LibHash.sha256Memory(ptr, leaf.length + 1);
     }
 
     /// @notice tensorHash = H(0x02 ‖ u32(scale) ‖ u32(rank) ‖ u64(dim_0) ‖ … ‖ dataRoot).
@@ -125,6 +132,11 @@ library LibTensor {
         assembly ("memory-safe") {
             mstore(add(add(pre, 41), shl(3, rank)), dataRoot)
         }
-        return sha256(pre);
+        uint256 ptr;
+        uint256 len = pre.length;
+        assembly ("memory-safe") {
+            ptr := add(pre, 32)
+        }
+        return LibHash.sha256Memory(ptr, len);
     }
 }
