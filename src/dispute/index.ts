@@ -1,0 +1,5 @@
+export * from "./types";
+export * from "./descriptor";
+export * from "./semantics";
+export * from "./geometry";
+export * from "./vectors";
