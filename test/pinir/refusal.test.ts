@@ -152,7 +152,8 @@ describe("pinir refusals", () => {
     it("refuses a dynamic feature dimension and a second data input", () => {
       expect(compileErr(() => importOnnx(buildOnnx(linear({ input: { name: "x", shape: ["N", "F"] } })))).message).to.contain("dynamic");
       const m = onnx.ModelProto.decode(buildOnnx(linear()));
-      m.graph!.input.push({ name: "x2", type: m.graph!.input[0].type });
+      const graph = m.graph as onnx.GraphProto;
+      graph.input.push(onnx.ValueInfoProto.create({ name: "x2", type: graph.input[0].type }));
       const e = compileErr(() => importOnnx(onnx.ModelProto.encode(m).finish()));
       expect(e.message).to.contain("exactly one data input");
     });
