@@ -30,6 +30,11 @@ contract ReentrantToken is ERC20 {
         armed = true;
     }
 
+    /// @notice Cancels an armed re-entry (a bubbled revert leaves the token armed).
+    function disarm() external {
+        armed = false;
+    }
+
     function _update(address from, address to, uint256 value) internal override {
         super._update(from, to, value);
         if (armed && from != address(0) && to != address(0)) {
