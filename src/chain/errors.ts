@@ -35,7 +35,7 @@ export function pinpointErrorInterface(): Interface {
     const seen = new Set<string>();
     const fragments: unknown[] = [];
     for (const abi of ABIS) {
-      for (const item of abi as readonly { type: string; name?: string; inputs?: { type: string }[] }[]) {
+      for (const item of abi as unknown as readonly { type: string; name?: string; inputs?: readonly { type: string }[] }[]) {
         if (item.type !== "error") continue;
         const sig = `${item.name}(${(item.inputs ?? []).map((i) => i.type).join(",")})`;
         if (seen.has(sig)) continue;
