@@ -2,3 +2,5 @@ export * from "./hash";
 export * from "./tensor";
 export * from "./lists";
 export * from "./dataset";
+export * from "./checkpointStore";
+export * from "./streamer";
