@@ -41,12 +41,17 @@ export interface CheckpointStreamerOptions {
 }
 
 /**
- * Default classification: a revert, a bad argument, missing funds or one of our own errors
- * will fail again, so it is fatal; network trouble, timeouts and nonce races are transient.
+ * Default classification: a revert (ethers CALL_EXCEPTION, a JSON-RPC "execution reverted", or
+ * revert data on the error), a bad argument, missing funds or one of our own errors will fail
+ * again, so it is fatal; network trouble, timeouts and nonce races are transient.
  */
 export function isFatalSendError(err: unknown): boolean {
   if (err instanceof PinpointError) return true;
-  const code = (err as { code?: unknown })?.code;
+  const e = err as { code?: unknown; data?: unknown; message?: unknown } | undefined;
+  const code = e?.code;
+  // A revert: ethers' CALL_EXCEPTION, or an in-process Hardhat SolidityError carrying revert data.
+  if (typeof e?.message === "string" && /\breverted\b|execution reverted/i.test(e.message)) return true;
+  if (typeof e?.data === "string" && /^0x[0-9a-f]{8}/i.test(e.data)) return true;
   return (
     code === "CALL_EXCEPTION" ||
     code === "INVALID_ARGUMENT" ||
