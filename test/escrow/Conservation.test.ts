@@ -58,7 +58,7 @@ interface MTask {
   openDisputes: number;
 }
 
-const OWING = [Status.Open, Status.Claimed, Status.Submitted, Status.Rejected];
+const OWING: readonly bigint[] = [Status.Open, Status.Claimed, Status.Submitted, Status.Rejected];
 
 class Model {
   accts = new Map<string, Acct>();
