@@ -13,3 +13,4 @@ export * from "./train";
 export * from "./bounds";
 export * from "./encode";
 export * from "./quantize";
+export * from "./softmax";

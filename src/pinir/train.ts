@@ -4,10 +4,11 @@ import { CompileCode, compileError } from "./errors";
 import { MAX_BOUND_BITS, MAX_EXACT } from "./infer";
 import { lowerForwardInto, type LowerOptions } from "./lower";
 import type { ForwardModel } from "./model";
+import { softmaxRows } from "./softmax";
 import type { PinProgram, SlotId } from "./types";
 
 /** Loss functions a train step can be derived for. */
-export type LossKind = "mse";
+export type LossKind = "mse" | "softmax-ce";
 
 export interface SgdOptions {
   readonly kind: "sgd";
@@ -19,6 +20,9 @@ export interface TrainStepOptions extends LowerOptions {
   /**
    * - "mse": L = mean over all N·C elements of (y − t)² (PyTorch MSELoss, reduction "mean").
    *   Targets [N, C] at scale F (one-hot 2^F for classification).
+   * - "softmax-ce": L = −(1/N) Σ_n Σ_c t·log softmax(y)_c (PyTorch CrossEntropyLoss with
+   *   probability targets, reduction "mean"), softmax by the exact integer approximation of
+   *   src/pinir/softmax.ts. Same target format. Outputs `probs` instead of `loss`.
    */
   readonly loss: LossKind;
   readonly optimizer: SgdOptions;
@@ -72,12 +76,12 @@ export function learningRateConstant(x: number, maxOperand: number, extraShift: 
  * exact (for MSE, S = N·C/2 and the seed is e = y − t, no rounding); the update divides by S
  * through the fixed-point learning-rate constant: w' = clip(w − rescale(g · q)), q ≈ (η/S)·2^k.
  *
- * Outputs: `logits` (scale F) and `loss` (scalar, scale F). State updates map every parameter
+ * Outputs: `logits` (scale F) and, for MSE, `loss` (scalar, scale F); for softmax-ce `probs` ([N, C], scale F). State updates map every parameter
  * slot to its updated slot (same shape and scale, |v| ≤ 2^B − 1).
  */
 export function deriveTrainStep(model: ForwardModel, opts: TrainStepOptions): PinProgram {
-  if (opts.loss !== "mse") {
-    throw compileError(CompileCode.BadOptions, `unknown loss "${String(opts.loss)}"; use "mse"`, { loss: opts.loss });
+  if (opts.loss !== "mse" && opts.loss !== "softmax-ce") {
+    throw compileError(CompileCode.BadOptions, `unknown loss "${String(opts.loss)}"; use "mse" or "softmax-ce"`, { loss: opts.loss });
   }
   if (opts.optimizer?.kind !== "sgd") {
     throw compileError(CompileCode.BadOptions, `unknown optimizer "${String(opts.optimizer?.kind)}"; use { kind: "sgd", learningRate }`, {});
@@ -96,16 +100,29 @@ export function deriveTrainStep(model: ForwardModel, opts: TrainStepOptions): Pi
   const C = outShape[1];
   const target = fwd.target!;
   const forwardOps = b.ops.slice();
-  const lossOrigin: OpOrigin = { node: "loss", opType: "MSE" };
-
-  // Seed e = clip(y − t) = (N·C/2)·∂L/∂y, exact.
-  const diff = b.emit({ op: "Sub", a: fwd.output, b: target }, "loss/diff", lossOrigin);
-  const e = b.emit({ op: "Clip", a: diff, bound: B }, "loss/err", lossOrigin);
-  const lossScale = (N * C) / 2;
-  const loss = mseLossValue(b, e, N * C, lossOrigin);
+  const outputs: Record<string, SlotId> = { logits: fwd.output };
+  let seed: SlotId;
+  let lossScale: number;
+  if (opts.loss === "mse") {
+    const lossOrigin: OpOrigin = { node: "loss", opType: "MSE" };
+    // Seed e = clip(y − t) = (N·C/2)·∂L/∂y, exact.
+    const diff = b.emit({ op: "Sub", a: fwd.output, b: target }, "loss/diff", lossOrigin);
+    seed = b.emit({ op: "Clip", a: diff, bound: B }, "loss/err", lossOrigin);
+    lossScale = (N * C) / 2;
+    outputs.loss = mseLossValue(b, seed, N * C, lossOrigin);
+  } else {
+    if (C < 2) throw compileError(CompileCode.BadModel, `softmax cross-entropy needs at least 2 outputs, the model has ${C}`, { outputs: C });
+    const lossOrigin: OpOrigin = { node: "loss", opType: "SoftmaxCrossEntropy" };
+    const probs = softmaxRows(b, fwd.output, lossOrigin);
+    // Seed p − t = N·∂L/∂y.
+    const diff = b.emit({ op: "Sub", a: probs, b: target }, "loss/diff", lossOrigin);
+    seed = b.emit({ op: "Clip", a: diff, bound: B }, "loss/err", lossOrigin);
+    lossScale = N;
+    outputs.probs = probs;
+  }
 
   const paramSlots = [...fwd.params.values()];
-  const grads = backward(b, forwardOps, new Map([[fwd.output, e]]), paramSlots, { adjointScale: F, adjointBound: B });
+  const grads = backward(b, forwardOps, new Map([[fwd.output, seed]]), paramSlots, { adjointScale: F, adjointBound: B });
 
   const gradFracBits = opts.gradFracBits ?? Math.max(1, F - Math.ceil(Math.log2(N)));
   if (!Number.isInteger(gradFracBits) || gradFracBits < 1 || gradFracBits > 2 * F) {
@@ -128,7 +145,7 @@ export function deriveTrainStep(model: ForwardModel, opts: TrainStepOptions): Pi
     const next = b.emit({ op: "Sub", a: p, b: step }, `sgd(${name})/sub`, origin);
     stateUpdates.push({ from: p, to: b.emit({ op: "Clip", a: next, bound: B }, `${name}'`, origin) });
   }
-  return b.build({ stateUpdates, outputs: { logits: fwd.output, loss } });
+  return b.build({ stateUpdates, outputs });
 }
 
 /** Mean of e² over `count` elements, as a scalar at scale F (reporting only; not differentiated). */

@@ -15,7 +15,7 @@ import {
   type ForwardModel,
   type IntTensor,
 } from "../../src/pinir";
-import { finiteDifferenceGrad, floatForward } from "./floatModel";
+import { finiteDifferenceGrad, floatForward, mseLoss, softmax, softmaxCrossEntropy } from "./floatModel";
 
 const F = 16;
 
@@ -58,12 +58,13 @@ function branchyModel(): ForwardModel {
  * Runs one derived SGD step exactly and compares each parameter's change with −lr·∂L/∂w from
  * float64 finite differences on the same (quantized) weights and batch.
  */
-function checkGradients(model: ForwardModel, batch: number, lr: number, seed: number) {
-  const program = deriveTrainStep(model, { batchSize: batch, loss: "mse", optimizer: { kind: "sgd", learningRate: lr } });
+function checkGradients(model: ForwardModel, batch: number, lr: number, seed: number, loss: "mse" | "softmax-ce" = "mse", oneHot = false) {
+  const program = deriveTrainStep(model, { batchSize: batch, loss, optimizer: { kind: "sgd", learningRate: lr } });
   checkBounds(program);
   const features = model.input.shape[0];
   const outputs = program.slots[program.outputs.logits].shape[1];
-  const { x, t } = randomBatch(seed, batch, features, outputs);
+  const { x, t: noise } = randomBatch(seed, batch, features, outputs);
+  const t = oneHot ? Float64Array.from(noise, (_, i) => (i % outputs === Math.floor(i / outputs) % outputs ? 1 : 0)) : noise;
   const state = initialState(program, model);
   const xq = quantize(x, F);
   const tq = quantize(t, F);
@@ -74,7 +75,8 @@ function checkGradients(model: ForwardModel, batch: number, lr: number, seed: nu
   // Float model on exactly the quantized numbers the program saw.
   const stateSlots = program.slots.map((s, i) => ({ s, i })).filter(({ s }) => s.kind === "state");
   const params = new Map(stateSlots.map(({ s }, k) => [s.name, dequantize(state[k].data, F)]));
-  const grads = finiteDifferenceGrad(model, params, { shape: [batch, features], data: dequantize(xq, F) }, dequantize(tq, F));
+  const lossFn = loss === "mse" ? mseLoss : softmaxCrossEntropy;
+  const grads = finiteDifferenceGrad(model, params, { shape: [batch, features], data: dequantize(xq, F) }, dequantize(tq, F), 1e-6, lossFn);
   let worst = 0;
   let scaleRef = 0;
   program.stateUpdates.forEach(({ from, to }, k) => {
@@ -134,5 +136,37 @@ describe("pinir autodiff: derived train step vs float finite differences", () =>
     const want = floatForward(model, { shape: [8, 6], data: dequantize(quantize(x, F), F) }).data;
     const got = (values[program.outputs.logits] as IntTensor).data;
     for (let i = 0; i < want.length; i++) expect(got[i] / 2 ** F).to.be.closeTo(want[i], 1e-4);
+  });
+
+  describe("softmax cross-entropy (exact integer softmax from existing ops)", () => {
+    it("matches −lr·∂L/∂w of float CrossEntropyLoss for one-hot targets", () => {
+      const model = importOnnx(mlpOnnx(linearInit([6, 8, 4], 9)));
+      const { worst, scaleRef, program } = checkGradients(model, 8, 0.5, 21, "softmax-ce", true);
+      expect(scaleRef).to.be.greaterThan(1e-3);
+      expect(worst).to.be.lessThan(5e-5 + 0.005 * scaleRef);
+      expect(Object.keys(program.outputs).sort()).to.deep.equal(["logits", "probs"]);
+      // Only ops of the existing op set are used.
+      expect(new Set(program.ops.map((o) => o.op))).to.deep.equal(new Set(["MatMul", "MulConst", "Add", "Rescale", "Relu", "Sub", "Clip", "Mul", "ReduceSum", "Reshape", "ReluGrad"]));
+    });
+
+    it("computes probabilities within 1e-4 of float softmax, including widely spread and tied logits", () => {
+      // Scale the weights so logits span the whole ±16 range; also a zero model for exact ties.
+      const wide = importOnnx(mlpOnnx(linearInit([6, 8, 5], 2).map((l) => ({ ...l, weight: l.weight.map((w) => w * 6) }))));
+      const tied = importOnnx(mlpOnnx(linearInit([6, 8, 5], 2).map((l) => ({ ...l, weight: l.weight.map(() => 0), bias: l.bias.map(() => 0) }))));
+      for (const model of [wide, tied]) {
+        const n = 16;
+        const program = deriveTrainStep(model, { batchSize: n, loss: "softmax-ce", optimizer: { kind: "sgd", learningRate: 0.1 } });
+        const rand = seededRandom(4);
+        const x = quantize(Array.from({ length: n * 6 }, () => rand() * 8 - 4), F);
+        const t = new Float64Array(n * 5);
+        const values = runReference(program, bindSlots(program, initialState(program, model), { x: { shape: [n, 6], data: x, scale: F }, y: { shape: [n, 5], data: t, scale: F } }));
+        const logits = dequantize((values[program.outputs.logits] as IntTensor).data, F);
+        const want = softmax({ shape: [n, 5], data: logits });
+        const got = dequantize((values[program.outputs.probs] as IntTensor).data, F);
+        for (let i = 0; i < want.length; i++) expect(got[i]).to.be.closeTo(want[i], 1e-4);
+        if (model === wide) expect(Math.max(...logits) - Math.min(...logits)).to.be.greaterThan(10);
+        else expect(Array.from(got)).to.deep.equal(new Array(n * 5).fill(0.2).map((p) => Math.round(p * 2 ** F) / 2 ** F));
+      }
+    });
   });
 });

@@ -82,6 +82,15 @@ describe("pinir checkBounds", () => {
     });
   });
 
+  it("the MNIST softmax cross-entropy train step is proven bounded too (and accepted by the executor's validator)", () => {
+    const program = deriveTrainStep(mlp([784, 64, 10]), { batchSize: 64, loss: "softmax-ce", optimizer: { kind: "sgd", learningRate: 0.5 } });
+    expect(checkBounds(program).maxLog2).to.be.lessThan(53);
+    validateProgram(program);
+    checkBounds(decodeProgram(encodeProgram(program)));
+    // The softmax constants (selectors, Horner coefficients, Newton start) are committed const slots.
+    expect(program.slots.filter((s) => s.kind === "const").length).to.be.greaterThan(10);
+  });
+
   it("accepts the largest K with K·(2^20 − 1)^2 < 2^53 and refuses K + 1", () => {
     const m = (2n ** 20n - 1n) ** 2n;
     const kMax = Number((TWO53 - 1n) / m);

@@ -78,8 +78,39 @@ export function mseLoss(y: FloatValue, t: Float64Array): number {
   return s / y.data.length;
 }
 
-/** Central finite-difference gradient of the MSE loss with respect to every parameter. */
-export function finiteDifferenceGrad(model: ForwardModel, params: Map<string, Float64Array>, x: FloatValue, t: Float64Array, h = 1e-6): Map<string, Float64Array> {
+/** Row-wise softmax of [N, C] logits. */
+export function softmax(y: FloatValue): Float64Array {
+  const [n, c] = y.shape;
+  const out = new Float64Array(n * c);
+  for (let r = 0; r < n; r++) {
+    const row = y.data.subarray(r * c, r * c + c);
+    const m = Math.max(...row);
+    let s = 0;
+    for (let k = 0; k < c; k++) s += Math.exp(row[k] - m);
+    for (let k = 0; k < c; k++) out[r * c + k] = Math.exp(row[k] - m) / s;
+  }
+  return out;
+}
+
+/** PyTorch CrossEntropyLoss with probability targets, reduction "mean" over the batch. */
+export function softmaxCrossEntropy(y: FloatValue, t: Float64Array): number {
+  const p = softmax(y);
+  let s = 0;
+  for (let i = 0; i < p.length; i++) if (t[i] !== 0) s -= t[i] * Math.log(p[i]);
+  return s / y.shape[0];
+}
+
+export type LossFn = (y: FloatValue, t: Float64Array) => number;
+
+/** Central finite-difference gradient of a loss (default MSE) with respect to every parameter. */
+export function finiteDifferenceGrad(
+  model: ForwardModel,
+  params: Map<string, Float64Array>,
+  x: FloatValue,
+  t: Float64Array,
+  h = 1e-6,
+  loss: LossFn = mseLoss,
+): Map<string, Float64Array> {
   const grads = new Map<string, Float64Array>();
   for (const p of model.params) {
     const base = params.get(p.name)!;
@@ -87,9 +118,9 @@ export function finiteDifferenceGrad(model: ForwardModel, params: Map<string, Fl
     for (let i = 0; i < base.length; i++) {
       const orig = base[i];
       base[i] = orig + h;
-      const lp = mseLoss(floatForward(model, x, params), t);
+      const lp = loss(floatForward(model, x, params), t);
       base[i] = orig - h;
-      const lm = mseLoss(floatForward(model, x, params), t);
+      const lm = loss(floatForward(model, x, params), t);
       base[i] = orig;
       g[i] = (lp - lm) / (2 * h);
     }
