@@ -79,7 +79,7 @@ contract DisputeGame is IDisputeGame {
 
     /// @inheritdoc IDisputeGame
     function open(OpenArgs calldata a) external returns (GameId id) {
-        (uint256 lo, uint256 hi, bytes32 contextKey, address solver) = LibDisputeProofs.checkOpen(TASK_MARKET, a);
+        (uint256 lo, uint256 hi, bytes32 contextKey, address solver) = LibDisputeProofs.checkOpen(address(TASK_MARKET), a);
         unchecked {
             // Cannot overflow: one id per transaction.
             id = GameId.wrap(++_gameCount);

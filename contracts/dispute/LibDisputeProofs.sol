@@ -28,11 +28,12 @@ library LibDisputeProofs {
     /// @return hi Last step position of the interval (min(i·k, T)).
     /// @return contextKey keccak256(abi.encode(Context)) bound to the game.
     /// @return solver The task's solver (the defender).
-    function checkOpen(ITaskMarket market, IDisputeGame.OpenArgs calldata a)
+    function checkOpen(address marketAddress, IDisputeGame.OpenArgs calldata a)
         external
         view
         returns (uint256 lo, uint256 hi, bytes32 contextKey, address solver)
     {
+        ITaskMarket market = ITaskMarket(marketAddress);
         // INVARIANT: the game binds the task's exact work spec and its chain program commitment.
         if (!market.verifySpec(a.task, a.spec)) revert IDisputeGame.DisputeBadSpec(a.task);
         bytes32 ph = programHash(a.program);

@@ -1,0 +1,46 @@
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import LocalMarketModule from "./LocalMarket";
+import { grantDisputeRoles } from "./marketCore";
+
+/** Default dispute parameters (seconds; token base units with 18 decimals). */
+export const DisputeDefaults = {
+  /** Dissection degree D. */
+  degree: 16,
+  /** Tree levels revealed per descent round (2^4 = 16 nodes). */
+  treeBits: 4,
+  /** Challenger bond. */
+  bond: 10n * 10n ** 18n,
+  /** Chess clock per side. */
+  clockBudget: 3 * 24 * 3600,
+  /** Minimum time a side has when its turn starts. */
+  clockExtension: 3 * 3600,
+} as const;
+
+/**
+ * The local market (TestToken, StakeManager, TaskMarket) plus the dispute game: OneStepVerifier,
+ * the linked LibDisputeProofs library and DisputeGame, which gets DISPUTE_ROLE on the TaskMarket
+ * and LOCKER_ROLE + SLASHER_ROLE on the StakeManager. Parameters: `degree`, `treeBits`, `bond`,
+ * `clockBudget`, `clockExtension` (defaults in {@link DisputeDefaults}).
+ */
+const DisputeModule = buildModule("Dispute", (m) => {
+  const market = m.useModule(LocalMarketModule);
+  const verifier = m.contract("OneStepVerifier");
+  const proofs = m.library("LibDisputeProofs");
+  const game = m.contract(
+    "DisputeGame",
+    [
+      market.taskMarket,
+      verifier,
+      m.getParameter("degree", DisputeDefaults.degree),
+      m.getParameter("treeBits", DisputeDefaults.treeBits),
+      m.getParameter("bond", DisputeDefaults.bond),
+      m.getParameter("clockBudget", DisputeDefaults.clockBudget),
+      m.getParameter("clockExtension", DisputeDefaults.clockExtension),
+    ],
+    { libraries: { LibDisputeProofs: proofs } },
+  );
+  grantDisputeRoles(m, market, game, "Game");
+  return { ...market, verifier, game };
+});
+
+export default DisputeModule;

@@ -1,0 +1,79 @@
+/**
+ * Plays a dispute game to the end between two {@link Player}s (tests, fault injection, bench,
+ * demo): whoever is to move acts; a side that stays silent (or whose move reverts) is timed out
+ * by a third party once its clock has run out. Time is advanced through a callback so the
+ * driver runs on any chain (Hardhat's `time.increase` in tests).
+ */
+import type { DisputeGame } from "../../typechain-types";
+import { ChainError } from "../errors";
+import { type MoveRecord, type Player, readGame } from "./player";
+import { Level, Side } from "./types";
+
+export interface PlayOptions {
+  readonly game: DisputeGame;
+  /** Signs the timeout call (anyone may). */
+  readonly keeper: DisputeGame;
+  readonly solver: Player;
+  readonly challenger: Player;
+  /** Advances chain time by `seconds` (and mines a block). */
+  readonly advanceTime: (seconds: number) => Promise<void>;
+  /** Safety limit on moves (default 200). */
+  readonly maxMoves?: number;
+}
+
+export interface PlayResult {
+  readonly winner: Side;
+  readonly byTimeout: boolean;
+  readonly moves: MoveRecord[];
+  /** Moves that reverted (corrupted proofs), with the error names. */
+  readonly rejected: { side: Side; level: Level; error: string }[];
+  readonly totalGas: bigint;
+}
+
+/** Plays game `id` to resolution. */
+export async function playGame(id: bigint, o: PlayOptions): Promise<PlayResult> {
+  const moves: MoveRecord[] = [];
+  const rejected: { side: Side; level: Level; error: string }[] = [];
+  const silent = new Set<Side>();
+  const limit = o.maxMoves ?? 200;
+  for (let i = 0; i < limit; i++) {
+    const g = await readGame(o.game, id);
+    if (g.level === Level.Resolved) break;
+    const player = g.toMove === Side.Solver ? o.solver : o.challenger;
+    let rec: MoveRecord | null = null;
+    if (!silent.has(g.toMove)) {
+      try {
+        rec = await player.act(id);
+      } catch (err) {
+        rejected.push({ side: g.toMove, level: g.level, error: errorName(err) });
+        silent.add(g.toMove);
+      }
+    }
+    if (rec) {
+      moves.push(rec);
+      continue;
+    }
+    silent.add(g.toMove);
+    const [, solverLeft, challengerLeft] = await o.game.clockOf(id);
+    const left = Number(g.toMove === Side.Solver ? solverLeft : challengerLeft);
+    await o.advanceTime(left + 1);
+    const tx = await o.keeper.timeout(id);
+    const r = await tx.wait();
+    moves.push({ side: Side.None, move: "timeout", level: g.level, gas: r?.gasUsed ?? 0n });
+  }
+  const final = await o.game.getGame(id);
+  if (Number(final.level) !== Level.Resolved) throw new ChainError("DISPUTE_UNFINISHED", `game ${id} did not finish within ${limit} moves`);
+  const last = moves.at(-1);
+  return {
+    winner: Number(final.winner) as Side,
+    byTimeout: last?.move === "timeout",
+    moves,
+    rejected,
+    totalGas: moves.reduce((a, m) => a + m.gas, 0n),
+  };
+}
+
+function errorName(err: unknown): string {
+  const e = err as { errorName?: string; shortMessage?: string; message?: string; data?: string };
+  return e.errorName ?? e.shortMessage ?? e.message ?? String(err);
+}
