@@ -43,7 +43,10 @@ function fixedConst(x: number, bits: number): number {
  * every Add by a Clip to B, so every activation satisfies |v| ≤ 2^B − 1.
  */
 export function lowerForwardInto(model: ForwardModel, opts: LowerIntoOptions): LoweredForward {
-  const { fracBits: F, boundBits: B } = resolveFixedPoint(opts);
+  const { fracBits: F, boundBits: B } = resolveFixedPoint({
+    fracBits: opts.fracBits ?? model.fixedPoint?.fracBits,
+    boundBits: opts.boundBits ?? model.fixedPoint?.boundBits,
+  });
   const batch = checkBatchSize(opts.batchSize);
   const b = new ProgramBuilder(F, B);
   const bound = 2 ** B - 1;

@@ -50,4 +50,6 @@ export interface ForwardModel {
   /** Trainable parameters: every float initializer or Constant read as data, in first-use order. */
   readonly params: readonly FloatTensor[];
   readonly nodes: readonly ModelNode[];
+  /** Fixed-point defaults given at import; lowering options override them. */
+  readonly fixedPoint?: { readonly fracBits?: number; readonly boundBits?: number };
 }

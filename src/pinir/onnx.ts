@@ -2,6 +2,7 @@ import { onnx } from "onnx-proto";
 import { CompileCode, compileError } from "./errors";
 import type { FloatTensor, ForwardModel, ModelNode } from "./model";
 import { sizeOf } from "./infer";
+import { resolveFixedPoint } from "./options";
 
 /** Default-domain opsets the importer accepts. */
 export const MIN_OPSET = 13;
@@ -90,10 +91,13 @@ function unsupported(nodeName: string, opType: string, reason: string): never {
   );
 }
 
-/** Options accepted for symmetry with the lowering stage (they do not affect the import). */
 export interface ImportOptions {
   /** Name given to the model (default: graph name). */
   readonly name?: string;
+  /** Default F for programs lowered from this model (validated here, used by lowering). */
+  readonly fracBits?: number;
+  /** Default B for programs lowered from this model. */
+  readonly boundBits?: number;
 }
 
 /**
@@ -105,6 +109,7 @@ export interface ImportOptions {
  *   COMPILE_UNSUPPORTED_OP naming the node, its op type and why.
  */
 export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ForwardModel {
+  const fixedPoint = opts.fracBits !== undefined || opts.boundBits !== undefined ? resolveFixedPoint(opts) : undefined;
   let model: onnx.ModelProto;
   try {
     model = onnx.ModelProto.decode(bytes);
@@ -235,5 +240,6 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): Forward
     output: outName,
     params: paramOrder.map((n) => params.get(n)!),
     nodes,
+    ...(fixedPoint ? { fixedPoint } : {}),
   };
 }

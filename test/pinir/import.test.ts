@@ -91,6 +91,13 @@ describe("pinir importOnnx", () => {
       expect(program.stateUpdates).to.deep.equal([]);
     });
 
+    it("takes fixed-point defaults from importOnnx options, overridable per program", () => {
+      const m = importOnnx(read("mlp_gemm_flatten.onnx"), { fracBits: 14, boundBits: 19 });
+      expect([lowerForward(m, { batchSize: 2 }).fracBits, lowerForward(m, { batchSize: 2 }).boundBits]).to.deep.equal([14, 19]);
+      expect(lowerForward(m, { batchSize: 2, fracBits: 12 }).fracBits).to.equal(12);
+      expect(() => importOnnx(read("mlp_gemm_flatten.onnx"), { fracBits: 20, boundBits: 20 })).to.throw(/boundBits/);
+    });
+
     it("honours fracBits and boundBits per program", () => {
       const program = lowerForward(model, { batchSize: 2, fracBits: 12, boundBits: 18 });
       expect([program.fracBits, program.boundBits]).to.deep.equal([12, 18]);
