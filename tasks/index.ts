@@ -1,3 +1,10 @@
-// Hardhat tasks for every Pinpoint role. Tasks are thin shells over src/ and import heavy
-// modules lazily inside their actions so `hardhat compile` works on a clean checkout.
-export {};
+// Hardhat tasks for every Pinpoint role, grouped under `npx hardhat pin <task>`. Tasks are thin
+// shells over src/ and import heavy modules lazily inside their actions so `hardhat compile`
+// works on a clean checkout.
+import { scope } from "hardhat/config";
+import { registerMarketTasks } from "./market";
+import { registerSystemTasks } from "./system";
+
+const pin = scope("pin", "Pinpoint: verifiable ML compute market");
+registerSystemTasks(pin);
+registerMarketTasks(pin);

@@ -12,6 +12,7 @@ import {
   StakeManager__factory,
   TaskMarket__factory,
   DisputeGame__factory,
+  TestToken__factory,
 } from "../../typechain-types";
 import { ChainError, PinpointError } from "../errors";
 
@@ -25,6 +26,8 @@ const ABIS = [
   TaskMarket__factory.abi,
   StakeManager__factory.abi,
   DisputeGame__factory.abi,
+  // OpenZeppelin's ERC-20 errors (insufficient balance or allowance…).
+  TestToken__factory.abi,
 ];
 
 let errorInterface: Interface | undefined;

@@ -1,0 +1,137 @@
+/**
+ * Submitter and staker operations on a deployed system: typed parameter objects in, decoded
+ * results out, every revert turned into a ChainError by {@link chainCall}.
+ */
+import type { Signer } from "ethers";
+import type { ITaskMarket } from "../../typechain-types";
+import { InputError } from "../errors";
+import { chainCall } from "./errors";
+import type { PinpointContracts } from "./system";
+
+/** TaskStatus enum of contracts/types/TaskStatus.sol, by value. */
+export const TASK_STATUS = ["Open", "Claimed", "Submitted", "Finalized", "Cancelled", "Rejected", "Refunded"] as const;
+export type TaskStatusName = (typeof TASK_STATUS)[number];
+
+export function statusName(v: bigint | number): TaskStatusName {
+  const name = TASK_STATUS[Number(v)];
+  if (!name) throw new InputError("BAD_STATUS", `unknown task status ${v}`);
+  return name;
+}
+
+/** Approves the StakeManager if needed and deposits `amount` as free stake. */
+export async function depositStake(c: PinpointContracts, signer: Signer, amount: bigint): Promise<void> {
+  const who = await signer.getAddress();
+  const spender = await c.stakeManager.getAddress();
+  const allowance = await c.token.allowance(who, spender);
+  if (allowance < amount) {
+    await chainCall("approve stake", async () => (await c.token.connect(signer).approve(spender, amount)).wait());
+  }
+  await chainCall(`deposit ${amount} stake`, async () => (await c.stakeManager.connect(signer).deposit(amount)).wait());
+}
+
+/** Starts unbonding `amount` of free stake. */
+export async function requestUnstake(c: PinpointContracts, signer: Signer, amount: bigint): Promise<void> {
+  await chainCall(`request withdrawal of ${amount}`, async () =>
+    (await c.stakeManager.connect(signer).requestWithdrawal(amount)).wait(),
+  );
+}
+
+/** Withdraws unbonded stake; returns the amount. */
+export async function withdrawStake(c: PinpointContracts, signer: Signer): Promise<bigint> {
+  const before = await c.token.balanceOf(await signer.getAddress());
+  await chainCall("withdraw stake", async () => (await c.stakeManager.connect(signer).withdraw()).wait());
+  return (await c.token.balanceOf(await signer.getAddress())) - before;
+}
+
+/** Everything a submitter chooses for a new task. */
+export interface NewTask {
+  readonly programHash: string;
+  readonly datasetHash: string;
+  readonly nSamples: number;
+  readonly batchSize: number;
+  readonly initialStateHash: string;
+  readonly totalSteps: number;
+  readonly checkpointInterval: number;
+  readonly reward: bigint;
+  readonly solverStake: bigint;
+  /** Seconds; 0 = the market default. */
+  readonly solveWindow?: number;
+  /** Seconds; 0 = the market default. */
+  readonly challengeWindow?: number;
+}
+
+/** Escrows the reward and creates the task; returns its id. */
+export async function createTask(c: PinpointContracts, signer: Signer, t: NewTask): Promise<bigint> {
+  const params: ITaskMarket.TaskParamsStruct = {
+    spec: { programHash: t.programHash, datasetHash: t.datasetHash, nSamples: t.nSamples, batchSize: t.batchSize },
+    initialStateHash: t.initialStateHash,
+    totalSteps: t.totalSteps,
+    checkpointInterval: t.checkpointInterval,
+    reward: t.reward,
+    solverStake: t.solverStake,
+    solveWindow: t.solveWindow ?? 0,
+    challengeWindow: t.challengeWindow ?? 0,
+  };
+  const who = await signer.getAddress();
+  const spender = await c.taskMarket.getAddress();
+  if ((await c.token.allowance(who, spender)) < t.reward) {
+    await chainCall("approve reward", async () => (await c.token.connect(signer).approve(spender, t.reward)).wait());
+  }
+  const receipt = await chainCall("create task", async () => (await c.taskMarket.connect(signer).createTask(params)).wait());
+  for (const log of receipt?.logs ?? []) {
+    const parsed = c.taskMarket.interface.parseLog(log);
+    if (parsed?.name === "TaskCreated") return parsed.args.taskId as bigint;
+  }
+  throw new InputError("NO_TASK_EVENT", "createTask succeeded but emitted no TaskCreated event");
+}
+
+/** A task as people and scripts read it. */
+export interface TaskView {
+  readonly id: bigint;
+  readonly status: TaskStatusName;
+  readonly submitter: string;
+  readonly solver: string;
+  readonly totalSteps: number;
+  readonly checkpointInterval: number;
+  readonly numCheckpoints: number;
+  readonly checkpointsCommitted: number;
+  readonly reward: bigint;
+  readonly solverStake: bigint;
+  readonly deadline: number;
+  readonly openDisputes: number;
+  readonly initialStateHash: string;
+  readonly finalStateHash: string;
+  readonly spec?: ITaskMarket.WorkSpecStructOutput;
+}
+
+/** Reads one task (and its work spec from the TaskCreated event). */
+export async function getTask(c: PinpointContracts, id: bigint): Promise<TaskView> {
+  const t = await chainCall(`read task ${id}`, () => c.taskMarket.getTask(id));
+  const events = await c.taskMarket.queryFilter(c.taskMarket.filters.TaskCreated(id));
+  const spec = events[0]?.args.spec;
+  return {
+    id,
+    status: statusName(t.status),
+    submitter: t.submitter,
+    solver: t.solver,
+    totalSteps: Number(t.totalSteps),
+    checkpointInterval: Number(t.checkpointInterval),
+    numCheckpoints: Number(await chainCall(`read task ${id}`, () => c.taskMarket.numCheckpoints(id))),
+    checkpointsCommitted: Number(t.checkpointsCommitted),
+    reward: t.reward,
+    solverStake: t.solverStake,
+    deadline: Number(t.deadline),
+    openDisputes: Number(t.openDisputes),
+    initialStateHash: t.initialStateHash,
+    finalStateHash: t.finalStateHash,
+    ...(spec ? { spec } : {}),
+  };
+}
+
+/** Every task, newest last. */
+export async function listTasks(c: PinpointContracts): Promise<TaskView[]> {
+  const n = await c.taskMarket.taskCount();
+  const out: TaskView[] = [];
+  for (let id = 1n; id <= n; id++) out.push(await getTask(c, id));
+  return out;
+}
