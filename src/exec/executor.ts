@@ -15,9 +15,9 @@ import * as ort from "onnxruntime-node";
 import type { IntTensor, PinProgram, SlotId } from "../pinir/types";
 import { ExecCode, execError } from "./errors";
 import { emitOnnx, type EmittedModel } from "./onnx";
-import { validateProgram } from "./program";
+import { mayBeNegativeZero, validateProgram } from "./program";
 import { bindSlots, type SlotValues } from "./reference";
-import { canonicalize, checkSlotTensor, constTensor, sizeOf } from "./tensor";
+import { canonicalize, checkRange, checkSlotTensor, constTensor, sizeOf } from "./tensor";
 
 export type Device = "cpu" | "cuda";
 export type GraphOptimizationLevel = "disabled" | "basic" | "extended" | "all";
@@ -28,7 +28,10 @@ export interface ExecutorOptions {
   readonly device?: Device;
   /** CUDA device ordinal (default 0). */
   readonly deviceId?: number;
-  /** ONNX Runtime intra-op threads (default: ONNX Runtime's choice). */
+  /**
+   * ONNX Runtime intra-op threads (default 1: the step programs are small, and on a shared
+   * machine a spinning thread pool costs more than it gains). Results are identical for any value.
+   */
   readonly intraOpThreads?: number;
   /** ONNX Runtime graph optimisation level (default "all"); results are identical at every level. */
   readonly graphOptimizationLevel?: GraphOptimizationLevel;
@@ -39,6 +42,13 @@ export interface StepBatch {
   readonly x?: IntTensor;
   readonly y?: IntTensor;
   readonly slots?: ReadonlyMap<SlotId, IntTensor>;
+}
+
+export interface StepOptions {
+  /** Named program outputs to fetch as well (e.g. "loss", "logits"). */
+  readonly outputs?: readonly string[];
+  /** Output buffers for the next state, one per `program.stateUpdates` entry (see Executor.step). */
+  readonly into?: readonly Float64Array[];
 }
 
 export interface StepResult {
@@ -52,8 +62,12 @@ export interface Executor {
   readonly program: PinProgram;
   readonly device: Device;
   readonly model: EmittedModel;
-  /** One step: state_{t+1} = step(state_t, batch). Fetches only the state and `outputs`. */
-  step(state: readonly IntTensor[], batch: StepBatch, options?: { readonly outputs?: readonly string[] }): Promise<StepResult>;
+  /**
+   * One step: state_{t+1} = step(state_t, batch). Fetches only the state and `outputs`.
+   * `into`: buffers to write the next state into (one per state update, in stateUpdates order,
+   * none of them aliasing `state`), so a loop can recycle memory instead of allocating per step.
+   */
+  step(state: readonly IntTensor[], batch: StepBatch, options?: StepOptions): Promise<StepResult>;
   /** Every slot's value (the value table after the last op), for evidence and dispute play. */
   evidence(state: readonly IntTensor[], batch: StepBatch): Promise<IntTensor[]>;
   /** Values of the given slots only. */
@@ -124,7 +138,7 @@ function sessionOptions(opts: ExecutorOptions): ort.InferenceSession.SessionOpti
     executionMode: "sequential",
     interOpNumThreads: 1,
     logSeverityLevel: 3,
-    ...(opts.intraOpThreads !== undefined ? { intraOpNumThreads: opts.intraOpThreads } : {}),
+    intraOpNumThreads: opts.intraOpThreads ?? 1,
   };
   if ((opts.device ?? "cpu") === "cuda") {
     return {
@@ -167,6 +181,9 @@ export async function createExecutor(program: PinProgram, options: ExecutorOptio
   const stateSlots: SlotId[] = [];
   program.slots.forEach((s, i) => s.kind === "state" && stateSlots.push(i));
   const updateOf = new Map<SlotId, number>(program.stateUpdates.map(({ from }, k) => [from, k]));
+  const negZero = mayBeNegativeZero(program);
+  // a state output needs the −0 pass only if its graph output was not canonicalised in the graph
+  const stateNeedsCanon = program.stateUpdates.map(({ to }, k) => model.stateOutputs[k] === `s${to}` && negZero[to]);
 
   const feedsFor = (state: readonly IntTensor[], batch: StepBatch): Record<string, ort.Tensor> => {
     const values = bindSlots(program, state, batch);
@@ -197,8 +214,16 @@ export async function createExecutor(program: PinProgram, options: ExecutorOptio
     async step(state, batch, opts = {}) {
       const feeds = feedsFor(state, batch);
       const fetches: Record<string, ort.Tensor | null> = {};
+      if (opts.into && opts.into.length !== program.stateUpdates.length) {
+        throw execError(ExecCode.ShapeMismatch, `step: ${opts.into.length} output buffers given for ${program.stateUpdates.length} state updates`);
+      }
       const buffers = program.stateUpdates.map(({ to }, k) => {
-        const buf = new Float64Array(sizeOf(program.slots[to].shape));
+        const n = sizeOf(program.slots[to].shape);
+        const buf = opts.into ? opts.into[k] : new Float64Array(n);
+        if (buf.length !== n) throw execError(ExecCode.ShapeMismatch, `step: output buffer ${k} has ${buf.length} elements, slot ${to} needs ${n}`, { slot: to });
+        if (state.some((t) => t.data.buffer === buf.buffer)) {
+          throw execError(ExecCode.BadProgram, `step: output buffer ${k} aliases an input state tensor; pass buffers from an older step`);
+        }
         fetches[model.stateOutputs[k]] = new ort.Tensor("float64", buf, program.slots[to].shape as number[]);
         return buf;
       });
@@ -206,17 +231,23 @@ export async function createExecutor(program: PinProgram, options: ExecutorOptio
       for (const name of wanted) {
         const out = model.namedOutputs[name];
         if (out === undefined) throw execError(ExecCode.MissingInput, `program has no output "${name}" (has: ${Object.keys(program.outputs).join(", ") || "none"})`);
-        fetches[out] = null;
+        if (!(out in fetches)) fetches[out] = null; // a state output of the same name is already fetched
       }
       const res = await run(feeds, fetches);
+      const stateBufferOf = new Map(model.stateOutputs.map((n, k) => [n, buffers[k]]));
       const next = stateSlots.map((id, i) => {
         const k = updateOf.get(id);
-        return k === undefined ? state[i] : slotTensor(id, buffers[k], `state slot ${id} "${program.slots[id].name}"`);
+        if (k === undefined) return state[i];
+        const what = `state slot ${id} "${program.slots[id].name}"`;
+        const data = stateNeedsCanon[k] ? canonicalize(buffers[k], what) : checkRange(buffers[k], what);
+        return { shape: [...program.slots[id].shape], data, scale: program.slots[id].scale };
       });
       const outputs: Record<string, IntTensor> = {};
       for (const name of wanted) {
         const id = program.outputs[name];
-        outputs[name] = slotTensor(id, res[model.namedOutputs[name]].data as Float64Array, `output "${name}"`);
+        const out = model.namedOutputs[name];
+        const shared = stateBufferOf.get(out);
+        outputs[name] = slotTensor(id, shared ? Float64Array.from(shared) : (res[out].data as Float64Array), `output "${name}"`);
       }
       return { state: next, outputs };
     },

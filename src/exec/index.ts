@@ -6,3 +6,4 @@ export * from "./reference";
 export * from "./onnx";
 export * from "./executor";
 export * from "./train";
+export * from "./baseline";

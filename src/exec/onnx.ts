@@ -3,8 +3,8 @@
  *
  * `emitOnnx` writes the exact float64 graph ONNX Runtime runs: every PinIR value is a DOUBLE
  * tensor holding exact integers, every temp slot is a graph output (evidence), and every state
- * update also has a canonicalised output `next<k>` (x + 0 turns −0 into +0 under IEEE
- * round-to-nearest), which is what the fast path fetches.
+ * update that may hold −0 (see mayBeNegativeZero) gets a canonicalised output `next<k>`
+ * (x + 0 turns −0 into +0 under IEEE round-to-nearest); the fast path fetches those.
  *
  * `emitFloat32Onnx` writes the *equivalent float32 graph* used as the benchmark baseline: the same
  * op structure on real numbers (value = integer / 2^scale), Rescale and Clip dropped, scale
@@ -12,7 +12,7 @@
  */
 import { onnx } from "onnx-proto";
 import type { PinOp, PinProgram, SlotId } from "../pinir/types";
-import { validateProgram } from "./program";
+import { mayBeNegativeZero, validateProgram } from "./program";
 
 /** ONNX opset the emitted graphs import. */
 export const ONNX_OPSET = 13;
@@ -42,7 +42,7 @@ export interface EmittedModel {
   readonly inputSlots: readonly SlotId[];
   /** Temp slots exposed as graph outputs (all temps for float64; none for the float32 baseline). */
   readonly evidenceSlots: readonly SlotId[];
-  /** Output name of each state update, in `program.stateUpdates` order. */
+  /** Output name of each state update, in `program.stateUpdates` order (the slot's own name when it cannot hold −0). */
   readonly stateOutputs: readonly string[];
   /** Output name of each named program output. */
   readonly namedOutputs: Readonly<Record<string, string>>;
@@ -191,9 +191,13 @@ export function emitOnnx(program: PinProgram): EmittedModel {
     evidenceSlots.push(op.out);
   }
   const zero = g.floatConst([0], []);
+  const negZero = mayBeNegativeZero(program);
   const stateOutputs = program.stateUpdates.map(({ to }, k) => {
+    // a temp that cannot hold −0 is fetched as it is; otherwise −0 + 0 = +0 canonicalises it
+    // (each state output needs its own graph output: two updates may share a slot)
+    if (program.slots[to].kind === "temp" && !negZero[to] && !program.stateUpdates.slice(0, k).some((u) => u.to === to)) return slotName(to);
     const name = nextStateName(k);
-    g.node("Add", [slotName(to), zero], name); // canonical: −0 + 0 = +0
+    g.node("Add", [slotName(to), zero], name);
     outputs.push(valueInfo(name, DOUBLE, program.slots[to].shape));
     return name;
   });

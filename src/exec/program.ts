@@ -131,3 +131,41 @@ export function slotsOfKind(program: PinProgram, kind: PinProgram["slots"][numbe
   });
   return ids;
 }
+
+/**
+ * For each slot, whether ONNX Runtime may produce −0 in it when every non-temp input is canonical
+ * (IEEE: 0·(−c) = −0, (−0) + (−0) = −0, (−0) − (+0) = −0; Rescale's +2^(s−1) and Floor never give
+ * −0). Slots marked false need no −0 fix; the analysis is conservative.
+ */
+export function mayBeNegativeZero(program: PinProgram): boolean[] {
+  const neg = program.slots.map(() => false);
+  for (const op of program.ops) {
+    switch (op.op) {
+      case "Mul":
+      case "MatMul":
+        neg[op.out] = true;
+        break;
+      case "MulConst":
+        neg[op.out] = op.c <= 0 || neg[op.a];
+        break;
+      case "Add":
+      case "Sub":
+        neg[op.out] = neg[op.a];
+        break;
+      case "ReduceSum":
+      case "Relu":
+      case "Clip":
+      case "Transpose":
+      case "Reshape":
+        neg[op.out] = neg[op.a];
+        break;
+      case "ReluGrad":
+        neg[op.out] = neg[op.g];
+        break;
+      case "Rescale":
+        neg[op.out] = false;
+        break;
+    }
+  }
+  return neg;
+}

@@ -51,6 +51,21 @@ export function canonicalize(data: Float64Array, what: string): Float64Array {
   return data;
 }
 
+/**
+ * The fast path's check for tensors that cannot hold −0 (see mayBeNegativeZero): every element
+ * within ±(2^53 − 1) (also rejects NaN and ±∞). Integrality needs no check there: every PinIR op
+ * maps integers to integers (Rescale floors), and every float64 of magnitude ≥ 2^53 is caught here.
+ */
+export function checkRange(data: Float64Array, what: string): Float64Array {
+  let ok = true;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (!(v <= MAX_EXACT && v >= -MAX_EXACT)) ok = false;
+  }
+  if (!ok) return canonicalize(data, what); // names the first offending element
+  return data;
+}
+
 /** True when both tensors have the same shape, scale and bit-identical data (after canonicalisation, −0 = +0 is not allowed). */
 export function tensorsEqual(a: IntTensor, b: IntTensor): boolean {
   if (a.scale !== b.scale || !sameShape(a.shape, b.shape) || a.data.length !== b.data.length) return false;

@@ -7,6 +7,7 @@ import { batchInto, type Dataset } from "../data";
 import { ExecCode, execError } from "./errors";
 import { createExecutor, type Device, type Executor, type ExecutorOptions } from "./executor";
 import { validateProgram } from "./program";
+import { sizeOf as sizeOfShape } from "./tensor";
 
 /** The program's single input and target slots and its batch size (the input's first dimension). */
 export function batchLayout(program: PinProgram): { input: SlotId; target?: SlotId; batchSize: number } {
@@ -56,6 +57,12 @@ export interface TrainOptions extends ExecutorOptions {
   readonly device?: Device;
   /** Reuse an executor for `program` instead of opening a session. */
   readonly executor?: Executor;
+  /**
+   * Recycle state buffers between steps instead of allocating each step (faster; default false).
+   * When true, the `state` handed to `onStep` is overwritten two steps later: hash or copy it inside
+   * the callback, never keep a reference. The returned final state is never recycled.
+   */
+  readonly recycle?: boolean;
   /** Fetch and report the loss every this many steps (default 1; 0 = never). */
   readonly lossEvery?: number;
   readonly onStep?: (info: StepInfo) => void | Promise<void>;
@@ -88,6 +95,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const yT: IntTensor = { shape: [batchSize, dataset.nClasses], data: y, scale: dataset.targets.scale };
   const hasTarget = program.slots.some((s) => s.kind === "target");
   let state = [...opts.initialState];
+  // two sets of output buffers used alternately when recycling: step t writes set t mod 2, which
+  // held the state of step t − 2 (already consumed)
+  const pool = opts.recycle ? [0, 1].map(() => program.stateUpdates.map(({ to }) => new Float64Array(sizeOfShape(program.slots[to].shape)))) : undefined;
   const losses: { step: number; loss: number }[] = [];
   const first = opts.firstStep ?? 1;
   const t0 = performance.now();
@@ -95,7 +105,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     for (let t = first; t < first + opts.steps; t++) {
       batchInto(dataset, t, batchSize, x, y);
       const wantLoss = hasLoss && lossEvery > 0 && (t - first) % lossEvery === 0;
-      const res = await executor.step(state, hasTarget ? { x: xT, y: yT } : { x: xT }, wantLoss ? { outputs: ["loss"] } : undefined);
+      const into = pool ? pool[t % 2] : undefined;
+      const res = await executor.step(state, hasTarget ? { x: xT, y: yT } : { x: xT }, { ...(wantLoss ? { outputs: ["loss"] } : {}), ...(into ? { into } : {}) });
       state = res.state;
       let loss: number | undefined;
       if (wantLoss) {
@@ -108,6 +119,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     if (!opts.executor) await executor.dispose();
   }
   const seconds = (performance.now() - t0) / 1000;
+  if (pool) state = state.map((s) => ({ ...s, shape: [...s.shape], data: Float64Array.from(s.data) })); // detach from the pool
   return { state, lastStep: first + opts.steps - 1, losses, seconds, stepsPerSec: opts.steps / Math.max(seconds, 1e-9) };
 }
 
