@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import { bindSlots, runReference } from "../../src/exec";
 import {
+  ProgramBuilder,
+  backward,
   buildOnnx,
   checkBounds,
   deriveTrainStep,
@@ -12,6 +14,7 @@ import {
   mlpOnnx,
   quantize,
   seededRandom,
+  sumAt,
   type ForwardModel,
   type IntTensor,
 } from "../../src/pinir";
@@ -169,4 +172,63 @@ describe("pinir autodiff: derived train step vs float finite differences", () =>
       }
     });
   });
+});
+
+describe("pinir autodiff: MatMul adjoint transpose flags", () => {
+  // y = A'·B' with every (transA, transB); seed ḡ = y − t; compare the adjoints of A and B with
+  // the analytic float gradients ḡ·B'ᵀ (transposed back when transA) and A'ᵀ·ḡ.
+  const M = 3;
+  const K = 4;
+  const N = 2;
+  for (const transA of [false, true]) {
+    for (const transB of [false, true]) {
+      it(`transA=${transA}, transB=${transB}`, () => {
+        const b = new ProgramBuilder(F, 20);
+        const o = { node: "t", opType: "MatMul" };
+        const lim = 2 ** 20 - 1;
+        const aShape = transA ? [K, M] : [M, K];
+        const bShape = transB ? [N, K] : [K, N];
+        const A = b.addSlot("state", "A", aShape, F, lim);
+        const Bm = b.addSlot("state", "B", bShape, F, lim);
+        const t = b.addSlot("target", "t", [M, N], F, lim);
+        const mm = b.emit({ op: "MatMul", a: A, b: Bm, transA, transB }, "mm", o);
+        const y = b.emit({ op: "Rescale", a: mm, shift: F, bound: 20 }, "y", o);
+        const fwdOps = b.ops.slice();
+        const g = b.emit({ op: "Clip", a: b.emit({ op: "Sub", a: y, b: t }, "diff", o), bound: 20 }, "g", o);
+        const grads = backward(b, fwdOps, new Map([[y, g]]), [A, Bm], { adjointScale: F, adjointBound: 20 });
+        const dA = sumAt(b, grads.get(A)!, F, 20, "dA", o);
+        const dB = sumAt(b, grads.get(Bm)!, F, 20, "dB", o);
+        const program = b.build({ outputs: { dA, dB, y } });
+        checkBounds(program);
+
+        const rand = seededRandom(31);
+        const rnd = (n: number) => quantize(Array.from({ length: n }, () => rand() * 2 - 1), F);
+        const av = rnd(M * K);
+        const bv = rnd(K * N);
+        const tv = rnd(M * N);
+        const ten = (shape: number[], data: Float64Array): IntTensor => ({ shape, data, scale: F });
+        const vals = runReference(program, bindSlots(program, [ten(aShape, av), ten(bShape, bv)], { y: ten([M, N], tv) }));
+        const real = (id: number) => dequantize((vals[id] as IntTensor).data, F);
+        // Float reference on A' [M,K], B' [K,N].
+        const at = (i: number, k: number) => (transA ? av[k * M + i] : av[i * K + k]) / 2 ** F;
+        const bt = (k: number, j: number) => (transB ? bv[j * K + k] : bv[k * N + j]) / 2 ** F;
+        const gv = real(g);
+        const wantA = new Float64Array(M * K);
+        const wantB = new Float64Array(K * N);
+        for (let i = 0; i < M; i++)
+          for (let k = 0; k < K; k++)
+            for (let j = 0; j < N; j++) {
+              const gij = gv[i * N + j];
+              wantA[transA ? k * M + i : i * K + k] += gij * bt(k, j);
+              wantB[transB ? j * K + k : k * N + j] += at(i, k) * gij;
+            }
+        const gotA = real(dA);
+        const gotB = real(dB);
+        expect(program.slots[dA].shape).to.deep.equal(aShape);
+        expect(program.slots[dB].shape).to.deep.equal(bShape);
+        for (let i = 0; i < wantA.length; i++) expect(gotA[i]).to.be.closeTo(wantA[i], 2e-5);
+        for (let i = 0; i < wantB.length; i++) expect(gotB[i]).to.be.closeTo(wantB[i], 2e-5);
+      });
+    }
+  }
 });

@@ -4,7 +4,10 @@ import path from "node:path";
 import * as ort from "onnxruntime-node";
 import { bindSlots, runReference } from "../../src/exec";
 import {
+  buildOnnx,
   checkBounds,
+  floatTensor,
+  int64Tensor,
   dequantize,
   importOnnx,
   initialState,
@@ -139,6 +142,29 @@ describe("pinir importOnnx", () => {
     expect(typed.nodes.map((n) => n.kind)).to.include("Identity");
     const program = lowerForward(typed, { batchSize: 2 });
     expect(program.ops.map((o) => o.op)).to.deep.equal(["MatMul", "MulConst", "Add", "Rescale", "Relu", "MatMul", "MulConst", "Add", "Rescale"]);
+  });
+
+  it("accepts initializers listed as graph inputs (older exporters) and a Reshape shape initializer in int64_data", () => {
+    const rand = seededRandom(8);
+    const w = Array.from({ length: 12 }, () => rand() - 0.5);
+    const bytes = buildOnnx({
+      input: { name: "x", shape: ["N", 2, 3] },
+      output: { name: "y", shape: ["N", 2] },
+      initializers: [floatTensor("W", [2, 6], w), int64Tensor("shape", [2], [0, -1], "int64_data")],
+      initializersAsInputs: true,
+      nodes: [
+        { opType: "Reshape", name: "/flat", inputs: ["x", "shape"], outputs: ["f"] },
+        { opType: "Gemm", name: "/fc", inputs: ["f", "W"], outputs: ["y"], attrs: { transB: 1 } },
+      ],
+      opset: 18,
+    });
+    const model = importOnnx(bytes);
+    expect(model.params.map((p) => p.name)).to.deep.equal(["W"]);
+    expect(model.input).to.deep.equal({ name: "x", shape: [2, 3] });
+    const x = randomInput(5, 4 * 6);
+    const fixed = runFixed(model, 4, x);
+    const float = floatForward(model, { shape: [4, 6], data: x }).data;
+    for (let i = 0; i < float.length; i++) expect(fixed[i]).to.be.closeTo(float[i], 2e-4);
   });
 
   it("lowers Gemm alpha/beta as fixed-point constants and matches the float result", async () => {
