@@ -1,1 +1,3 @@
 export * from "./bundle";
+export * from "./taskState";
+export * from "./solver";

@@ -1,0 +1,188 @@
+/**
+ * The solver's job for one task: claim it, run the train steps with ONNX Runtime, keep every
+ * checkpoint in the local store, stream checkpoint commitments to the TaskMarket while training
+ * goes on, and submit the final state. Resumable: after a crash it picks up from the chain
+ * (which checkpoints are committed) plus its local store (which states it still has).
+ */
+import type { Signer } from "ethers";
+import { CheckpointStore, CheckpointStreamer, stateHash } from "../commit";
+import { chainCall, type PinpointContracts } from "../chain";
+import { IntegrityError, InputError } from "../errors";
+import { createExecutor, train, type Device } from "../exec";
+import type { IntTensor } from "../pinir/types";
+import { verifyBundle, type LoadedBundle } from "./bundle";
+import { committedCheckpoints, taskCommitments, checkpointStep } from "./taskState";
+
+/**
+ * A deliberate fault, for tests and the demo only: after step `step` the solver adds `delta` to
+ * element `element` of state tensor `stateIndex` and carries on honestly from the wrong state.
+ */
+export interface SolverFault {
+  readonly step: number;
+  readonly stateIndex: number;
+  readonly element: number;
+  readonly delta: number;
+}
+
+export type SolverEvent =
+  | { readonly kind: "claimed"; readonly deadline: number }
+  | { readonly kind: "resumed"; readonly fromStep: number; readonly committed: number }
+  | { readonly kind: "step"; readonly step: number; readonly totalSteps: number; readonly loss?: number }
+  | { readonly kind: "checkpoint"; readonly index: number; readonly step: number; readonly stateHash: string }
+  | { readonly kind: "committed"; readonly committed: number; readonly batches: number }
+  | { readonly kind: "submitted"; readonly finalStateHash: string };
+
+export interface SolveOptions {
+  /** Contracts bound to the solver's signer. */
+  readonly contracts: PinpointContracts;
+  readonly signer: Signer;
+  readonly taskId: bigint;
+  readonly bundle: LoadedBundle;
+  readonly store: CheckpointStore;
+  readonly device?: Device;
+  /** Most checkpoint hashes per commitCheckpoints transaction (default 64). */
+  readonly maxBatch?: number;
+  readonly fault?: SolverFault;
+  readonly onEvent?: (e: SolverEvent) => void;
+  /** Stop after this many steps of this run (to simulate a crash in tests). */
+  readonly stopAfterSteps?: number;
+}
+
+export interface SolveResult {
+  readonly taskId: bigint;
+  readonly status: "submitted" | "stopped" | "already-submitted";
+  readonly finalStateHash?: string;
+  readonly stepsRun: number;
+  readonly checkpoints: number;
+  readonly seconds: number;
+}
+
+const hex = (b: Uint8Array): string => "0x" + Buffer.from(b).toString("hex");
+
+function applyFault(state: IntTensor[], fault: SolverFault): IntTensor[] {
+  const t = state[fault.stateIndex];
+  if (!t || fault.element < 0 || fault.element >= t.data.length) {
+    throw new InputError("BAD_FAULT", `fault targets element ${fault.element} of state tensor ${fault.stateIndex}, which does not exist`);
+  }
+  const data = Float64Array.from(t.data);
+  data[fault.element] += fault.delta;
+  const out = state.slice();
+  out[fault.stateIndex] = { ...t, data };
+  return out;
+}
+
+/** Claims (if needed), trains, streams checkpoints and submits the final state of one task. */
+export async function solveTask(opts: SolveOptions): Promise<SolveResult> {
+  const { contracts: c, signer, taskId, bundle, store } = opts;
+  const emit = opts.onEvent ?? (() => undefined);
+  const me = (await signer.getAddress()).toLowerCase();
+  const t0 = performance.now();
+
+  const { task, commitments } = await taskCommitments(c, taskId);
+  verifyBundle(bundle, commitments);
+
+  let status = Number(task.status);
+  if (status === 0) {
+    await chainCall(`claim task ${taskId}`, async () => (await c.taskMarket.connect(signer).claim(taskId)).wait());
+    const claimed = await c.taskMarket.getTask(taskId);
+    emit({ kind: "claimed", deadline: Number(claimed.deadline) });
+    status = Number(claimed.status);
+  } else if (task.solver.toLowerCase() !== me) {
+    throw new InputError("NOT_YOUR_TASK", `task ${taskId} is ${status === 1 ? "claimed" : "handled"} by ${task.solver}, not by ${me}`);
+  }
+  if (status >= 2) {
+    return { taskId, status: "already-submitted", finalStateHash: task.finalStateHash, stepsRun: 0, checkpoints: 0, seconds: 0 };
+  }
+
+  const T = Number(task.totalSteps);
+  const k = Number(task.checkpointInterval);
+  const N = Math.ceil(T / k);
+  const programHash = Buffer.from(commitments.programHash.slice(2), "hex");
+
+  // Resume: the last committed checkpoint we still hold (or the initial state), re-verified.
+  const committed = await committedCheckpoints(c, taskId);
+  let start = 0;
+  let state: IntTensor[] = bundle.initialState.slice();
+  for (let i = committed.length; i >= 1; i--) {
+    if (!(await store.has(committed[i - 1]))) continue;
+    const cp = await store.get(committed[i - 1]);
+    state = cp.tensors.slice();
+    start = i;
+    break;
+  }
+  if (committed.length > 0 || start > 0) emit({ kind: "resumed", fromStep: checkpointStep(start, k, T), committed: committed.length });
+
+  const streamer = new CheckpointStreamer({
+    maxBatch: opts.maxBatch ?? 64,
+    firstIndex: committed.length + 1,
+    send: async (hashes) => {
+      await chainCall(`commit ${hashes.length} checkpoints of task ${taskId}`, async () =>
+        (await c.taskMarket.connect(signer).commitCheckpoints(taskId, hashes)).wait(),
+      );
+    },
+    onBatch: () => emit({ kind: "committed", committed: committed.length + streamer.committed, batches: streamer.batches }),
+  });
+
+  const executor = await createExecutor(bundle.program, { device: opts.device ?? "cpu" });
+  let stepsRun = 0;
+  let checkpoints = 0;
+  try {
+    for (let i = start + 1; i <= N; i++) {
+      const from = checkpointStep(i - 1, k, T);
+      const to = checkpointStep(i, k, T);
+      let step = from;
+      // Split the interval at the fault step so the fault lands exactly after it.
+      const stops = opts.fault && opts.fault.step > from && opts.fault.step < to ? [opts.fault.step, to] : [to];
+      for (const stop of stops) {
+        const budget = opts.stopAfterSteps !== undefined ? opts.stopAfterSteps - stepsRun : Infinity;
+        const n = Math.min(stop - step, budget);
+        if (n > 0) {
+          const res = await train({
+            program: bundle.program,
+            initialState: state,
+            dataset: bundle.splits.train,
+            steps: n,
+            firstStep: step + 1,
+            executor,
+            lossEvery: Math.max(1, n),
+            onStep: (s) => emit({ kind: "step", step: s.step, totalSteps: T, ...(s.loss !== undefined ? { loss: s.loss } : {}) }),
+          });
+          state = res.state;
+          step += n;
+          stepsRun += n;
+        }
+        if (step < stop) {
+          await streamer.flush();
+          return { taskId, status: "stopped", stepsRun, checkpoints, seconds: (performance.now() - t0) / 1000 };
+        }
+        if (opts.fault && step === opts.fault.step) state = applyFault(state, opts.fault);
+      }
+      const { stateHash: h } = await store.put({ step: to, tensors: state, programHash });
+      const hHex = hex(h);
+      checkpoints++;
+      emit({ kind: "checkpoint", index: i, step: to, stateHash: hHex });
+      if (i <= committed.length) {
+        // Recomputed after a crash: it must equal what we committed before.
+        if (committed[i - 1].toLowerCase() !== hHex) {
+          throw new IntegrityError(
+            "SOLVER_NONDETERMINISTIC",
+            `recomputed checkpoint ${i} (step ${to}) hashes to ${hHex}, but ${committed[i - 1]} was committed: the executor or bundle changed since the crash`,
+            { index: i, step: to },
+          );
+        }
+      } else if (i < N) {
+        await streamer.push(hHex);
+      }
+    }
+    await streamer.flush();
+  } finally {
+    await executor.dispose();
+  }
+
+  const finalHash = hex(stateHash(state));
+  await chainCall(`submit final state of task ${taskId}`, async () =>
+    (await c.taskMarket.connect(signer).submitFinal(taskId, finalHash)).wait(),
+  );
+  emit({ kind: "submitted", finalStateHash: finalHash });
+  return { taskId, status: "submitted", finalStateHash: finalHash, stepsRun, checkpoints, seconds: (performance.now() - t0) / 1000 };
+}
