@@ -84,8 +84,9 @@ export function listProof(items: readonly Uint8Array[], index: number): Hash[] {
 /** Recomputes a list root from one item and its sibling path. */
 export function rootFromPath(item: Uint8Array, index: number, path: readonly Uint8Array[]): Hash {
   let h: Hash = Buffer.from(item);
-  for (let level = 0; level < path.length; level++) {
-    h = ((index >> level) & 1) === 0 ? nodeHash(h, path[level]) : nodeHash(path[level], h);
+  // Arithmetic instead of `>>`: list indices go up to 2^32 − 1, past int32.
+  for (let level = 0, i = index; level < path.length; level++, i = Math.floor(i / 2)) {
+    h = i % 2 === 0 ? nodeHash(h, path[level]) : nodeHash(path[level], h);
   }
   return h;
 }

@@ -4,3 +4,4 @@ export * from "./lists";
 export * from "./dataset";
 export * from "./checkpointStore";
 export * from "./streamer";
+export * from "./abi";

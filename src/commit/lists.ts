@@ -5,7 +5,7 @@
  */
 import { InputError, IntegrityError } from "../errors";
 import type { IntTensor } from "../pinir/types";
-import { type Hash, listDepth, listProof, listRoot, rootFromPath, sha256, Tag, u32, u64, ZERO_HASH } from "./hash";
+import { type Hash, listDepth, listProof, listRoot, nodeHash, rootFromPath, sha256, Tag, u32, u64, ZERO_HASH } from "./hash";
 import { tensorHash } from "./tensor";
 
 /** Position of one item in a hash list with its sibling path (LibProofs.ListProof). */
@@ -185,4 +185,84 @@ export function checkpointBatchOf(stateHash_: Uint8Array, firstIndex: number, pr
 /** Whether checkpoint `firstIndex + proof.index` of the batch committed as `batchHash` is `stateHash_`. */
 export function verifyCheckpointProof(batchHash: Uint8Array, firstIndex: number, stateHash_: Uint8Array, proof: ListProof): boolean {
   return safely(() => checkpointBatchOf(stateHash_, firstIndex, proof).equals(batchHash));
+}
+
+// ------------------------------------------------------------------ incremental list tree
+
+/**
+ * A list tree (docs/SPEC.md §3) kept level by level so one item can be replaced in O(log n)
+ * hashes — e.g. a value table filled op by op (R_0 … R_M) by a dispute player.
+ */
+export class ListTree {
+  private readonly levels: Buffer[][];
+
+  constructor(items: readonly Uint8Array[]) {
+    checkCount(items.length, "a list tree");
+    this.levels = [items.map((x) => Buffer.from(x))];
+    while (this.levels[this.levels.length - 1].length > 1) {
+      const cur = this.levels[this.levels.length - 1];
+      const next: Buffer[] = [];
+      for (let i = 0; i < cur.length; i += 2) next.push(nodeHash(cur[i], cur[i + 1] ?? ZERO_HASH));
+      this.levels.push(next);
+    }
+  }
+
+  get count(): number {
+    return this.levels[0].length;
+  }
+
+  /** listRoot of the current items. */
+  get root(): Hash {
+    return Buffer.from(this.levels[this.levels.length - 1][0]);
+  }
+
+  item(index: number): Hash {
+    return Buffer.from(this.levels[0][index]);
+  }
+
+  /** Proof of item `index` (same as {@link listProof} on the current items). */
+  proof(index: number): ListProof {
+    if (!Number.isSafeInteger(index) || index < 0 || index >= this.count) {
+      throw new InputError("LIST_INDEX", `list index ${index} is outside [0, ${this.count})`);
+    }
+    const path: Hash[] = [];
+    for (let lvl = 0, i = index; lvl < this.levels.length - 1; lvl++, i >>= 1) {
+      path.push(Buffer.from(this.levels[lvl][i ^ 1] ?? ZERO_HASH));
+    }
+    return { count: this.count, index, path };
+  }
+
+  /** Replaces item `index` and rehashes its path to the root. */
+  set(index: number, item: Uint8Array): void {
+    this.proof(index); // range check
+    this.levels[0][index] = Buffer.from(item);
+    for (let lvl = 0, i = index; lvl < this.levels.length - 1; lvl++, i >>= 1) {
+      const cur = this.levels[lvl];
+      const left = i & ~1;
+      this.levels[lvl + 1][i >> 1] = nodeHash(cur[left], cur[left + 1] ?? ZERO_HASH);
+    }
+  }
+}
+
+/**
+ * The value-table roots R_0 … R_M of a run: R_0 from `initial`, then one root per slot update
+ * (docs/SPEC.md §3), with the update proof of each step (`proofs[j]` turns R_j into R_{j+1}).
+ */
+export function valueTableHistory(
+  initial: readonly SlotHash[],
+  updates: readonly { readonly slot: number; readonly hash: Uint8Array }[],
+): { roots: Hash[]; proofs: SlotUpdateProof[] } {
+  const tree = new ListTree(slotItems(initial));
+  const n = tree.count;
+  const roots = [valueTableRootFromList(n, tree.root)];
+  const proofs: SlotUpdateProof[] = [];
+  for (const u of updates) {
+    const proof = tree.proof(u.slot);
+    const oldSlotHash = tree.item(u.slot);
+    tree.set(u.slot, u.hash);
+    const newRoot = valueTableRootFromList(n, tree.root);
+    proofs.push({ ...proof, oldRoot: roots[roots.length - 1], newRoot, oldSlotHash, newSlotHash: Buffer.from(u.hash) });
+    roots.push(newRoot);
+  }
+  return { roots, proofs };
 }

@@ -8,7 +8,9 @@ import {
   checkpointProof,
   commitDataset,
   datasetHash,
+  listProof,
   listRoot,
+  ListTree,
   openBatchElement,
   sha256,
   slotProof,
@@ -16,7 +18,9 @@ import {
   stateHash,
   stateTensorProof,
   tensorHash,
+  toSolListProof,
   u32,
+  valueTableHistory,
   valueTableRoot,
   verifyBatchElement,
   verifyCheckpointProof,
@@ -150,5 +154,41 @@ describe("datasets and batch views", function () {
   it("refuses datasets whose features and targets disagree on the number of samples", function () {
     expect(() => commitDataset(features, tensor([9, 2], () => 0))).to.throw(InputError, /10 feature rows but 9 target rows/);
     expect(() => commitDataset(tensor([], () => 1), targets)).to.throw(InputError, /rank/);
+  });
+});
+
+describe("incremental list tree and value-table history", function () {
+  it("matches listRoot/listProof after every single-item update, for every length up to 20", function () {
+    for (let n = 1; n <= 20; n++) {
+      const items = Array.from({ length: n }, () => randomBytes(32));
+      const tree = new ListTree(items);
+      for (let k = 0; k < 2 * n; k++) {
+        const i = (k * 7) % n;
+        items[i] = randomBytes(32);
+        tree.set(i, items[i]);
+        expect(tree.root.equals(listRoot(items))).to.equal(true);
+        expect(tree.proof(i).path.map((x) => x.toString("hex"))).to.deep.equal(listProof(items, i).map((x) => x.toString("hex")));
+      }
+    }
+  });
+
+  it("gives R_0 … R_M with one verifying update proof per op", function () {
+    const initial: (Buffer | null)[] = [randomBytes(32), randomBytes(32), null, null, null, null, null];
+    const updates = [2, 3, 4, 5, 6].map((slot) => ({ slot, hash: randomBytes(32) }));
+    const { roots, proofs } = valueTableHistory(initial, updates);
+    expect(roots).to.have.length(6);
+    expect(roots[0].equals(valueTableRoot(initial))).to.equal(true);
+    const slots = initial.slice();
+    updates.forEach((u, j) => {
+      expect(verifySlotUpdate(roots[j], null, u.hash, proofs[j])?.equals(roots[j + 1])).to.equal(true);
+      slots[u.slot] = u.hash;
+      expect(roots[j + 1].equals(valueTableRoot(slots))).to.equal(true);
+    });
+  });
+
+  it("converts proofs to the Solidity struct shapes", function () {
+    const hs = [randomBytes(32), randomBytes(32), randomBytes(32)];
+    const p = toSolListProof(checkpointProof(hs, 2));
+    expect(p).to.deep.equal({ count: 3, index: 2, path: listProof(hs, 2).map((x) => "0x" + x.toString("hex")) });
   });
 });
