@@ -7,8 +7,8 @@ import type { SlotId } from "./types";
  *
  * 1. Row max m [N, 1]: column c is MatMul(y, E_c) with E_c a const one-hot [C, 1] (scale 0);
  *    m ← Clip(m + Relu(col_c − m), B) over c = 1..C−1 (exact max).
- * 2. u = Clip(y − m, B) ∈ [−(2^B − 1), 0]; v = MulConst(u, 1) read at scale F + R, i.e. u / 2^R
- *    exactly (R = {@link EXP_RANGE_BITS}), so v ∈ (−2^(B−F−R), 0] = (−1, 0] for B − F = R.
+ * 2. u = Clip(y − m, min(B, F + R)) ∈ (−2^R, 0] real (R = {@link expRangeBits}); v = MulConst(u, 1)
+ *    recorded at scale F + R, i.e. u / 2^R exactly, so v ∈ (−1, 0].
  * 3. exp(v) by Horner on the degree-{@link EXP_DEGREE} Taylor polynomial: acc ← a_k + Rescale(acc·v),
  *    a_k = round(2^F / k!) as const slots; then exp(u) = exp(v)^(2^R) by R squarings
  *    (Rescale(e·e, F) clipped to F + 1 bits). exp(0) is exactly 2^F.
@@ -20,9 +20,10 @@ import type { SlotId } from "./types";
  */
 export const EXP_DEGREE = 6;
 
-export function expRangeBits(fracBits: number, boundBits: number): number {
-  // v = u / 2^R must lie in (−1, 0]: |u| ≤ 2^B − 1 at scale F is below 2^(B−F) real.
-  return Math.max(0, boundBits - fracBits);
+export function expRangeBits(fracBits: number): number {
+  // exp(u) < 2^−F (rounds to 0) for u < −F·ln 2, so u is clipped to (−2^R, 0] with
+  // 2^R > F·ln 2 + 1 and v = u / 2^R ∈ (−1, 0]; R squarings amplify rounding error only 2^R ≈ F times.
+  return Math.ceil(Math.log2(fracBits * Math.LN2 + 1));
 }
 
 export function newtonSteps(classes: number, fracBits: number): number {
@@ -59,8 +60,8 @@ export function softmaxRows(b: ProgramBuilder, y: SlotId, origin: OpOrigin): Slo
 
   // 2. Shifted logits and range reduction.
   const diff = b.emit({ op: "Sub", a: y, b: m }, name("shifted"), origin);
-  const u = b.emit({ op: "Clip", a: diff, bound: B }, name("u"), origin);
-  const R = expRangeBits(F, B);
+  const R = expRangeBits(F);
+  const u = b.emit({ op: "Clip", a: diff, bound: Math.min(B, F + R) }, name("u"), origin);
   const v = R === 0 ? u : b.emit({ op: "MulConst", a: u, c: 1 }, name("v"), origin, { scale: F + R });
   const sv = b.slot(v).scale;
 

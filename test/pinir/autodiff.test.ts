@@ -152,6 +152,25 @@ describe("pinir autodiff: derived train step vs float finite differences", () =>
       expect(new Set(program.ops.map((o) => o.op))).to.deep.equal(new Set(["MatMul", "MulConst", "Add", "Rescale", "Relu", "Sub", "Clip", "Mul", "ReduceSum", "Reshape", "ReluGrad"]));
     });
 
+    it("stays accurate and bounded at other fixed-point formats (F = 12, B = 18; F = 20, B = 24)", () => {
+      const model = importOnnx(mlpOnnx(linearInit([6, 8, 5], 2).map((l) => ({ ...l, weight: l.weight.map((w) => w * 4) }))));
+      for (const [fb, bb, tol] of [
+        [12, 18, 2e-3],
+        [20, 24, 2e-5],
+      ]) {
+        const n = 8;
+        const program = deriveTrainStep(model, { batchSize: n, fracBits: fb, boundBits: bb, loss: "softmax-ce", optimizer: { kind: "sgd", learningRate: 0.1 } });
+        checkBounds(program);
+        const rand = seededRandom(6);
+        const x = quantize(Array.from({ length: n * 6 }, () => rand() * 4 - 2), fb);
+        const values = runReference(program, bindSlots(program, initialState(program, model), { x: { shape: [n, 6], data: x, scale: fb }, y: { shape: [n, 5], data: new Float64Array(n * 5), scale: fb } }));
+        const logits = dequantize((values[program.outputs.logits] as IntTensor).data, fb);
+        const want = softmax({ shape: [n, 5], data: logits });
+        const got = dequantize((values[program.outputs.probs] as IntTensor).data, fb);
+        for (let i = 0; i < want.length; i++) expect(got[i]).to.be.closeTo(want[i], tol);
+      }
+    });
+
     it("computes probabilities within 1e-4 of float softmax, including widely spread and tied logits", () => {
       // Scale the weights so logits span the whole ±16 range; also a zero model for exact ties.
       const wide = importOnnx(mlpOnnx(linearInit([6, 8, 5], 2).map((l) => ({ ...l, weight: l.weight.map((w) => w * 6) }))));
