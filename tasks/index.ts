@@ -3,8 +3,10 @@
 // works on a clean checkout.
 import { scope } from "hardhat/config";
 import { registerMarketTasks } from "./market";
+import { registerSolverTasks } from "./solver";
 import { registerSystemTasks } from "./system";
 
 const pin = scope("pin", "Pinpoint: verifiable ML compute market");
 registerSystemTasks(pin);
 registerMarketTasks(pin);
+registerSolverTasks(pin);
