@@ -124,4 +124,28 @@ export function registerMarketTasks(pin: ScopeDefinition): void {
         ]);
       }),
     );
+
+  const simple = [
+    ["finalize", "Pay the solver once the challenge window has passed with no open dispute", "finalizeTask", "finalized"],
+    ["cancel", "Cancel an unclaimed task and refund the submitter", "cancelTask", "cancelled"],
+    ["reclaim", "Return the reward of a rejected task to its submitter", "reclaimTask", "reclaimed"],
+    ["expire", "Penalise a solver that missed its deadline and reopen the task", "expireTask", "expired"],
+  ] as const;
+  for (const [name, description, fn, done] of simple) {
+    pin
+      .task(name, description)
+      .addPositionalParam("id", "Task id", undefined, types.int)
+      .addOptionalParam("account", "Signer account index", 0, types.int)
+      .addFlag("json", "Print JSON")
+      .setAction(async (args: { id: number; account: number; json: boolean }, hre) =>
+        runTask(args.json, async () => {
+          const market = await import("../src/chain/market");
+          const signer = await signerAt(hre, args.account);
+          const c = await contractsFor(hre, signer);
+          await market[fn](c, signer, BigInt(args.id));
+          const t = await market.getTask(c, BigInt(args.id));
+          output(args.json, { taskId: args.id, status: t.status }, () => [`task ${args.id} ${done}; status ${t.status}`]);
+        }),
+      );
+  }
 }

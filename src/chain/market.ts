@@ -135,3 +135,23 @@ export async function listTasks(c: PinpointContracts): Promise<TaskView[]> {
   for (let id = 1n; id <= n; id++) out.push(await getTask(c, id));
   return out;
 }
+
+/** Pays the solver of a task whose challenge window has passed with no dispute open. */
+export async function finalizeTask(c: PinpointContracts, signer: Signer, id: bigint): Promise<void> {
+  await chainCall(`finalize task ${id}`, async () => (await c.taskMarket.connect(signer).finalize(id)).wait());
+}
+
+/** Cancels an unclaimed task and refunds the submitter. */
+export async function cancelTask(c: PinpointContracts, signer: Signer, id: bigint): Promise<void> {
+  await chainCall(`cancel task ${id}`, async () => (await c.taskMarket.connect(signer).cancel(id)).wait());
+}
+
+/** Returns the reward of a rejected task to its submitter. */
+export async function reclaimTask(c: PinpointContracts, signer: Signer, id: bigint): Promise<void> {
+  await chainCall(`reclaim task ${id}`, async () => (await c.taskMarket.connect(signer).reclaim(id)).wait());
+}
+
+/** Penalises a solver that missed its deadline and reopens the task. */
+export async function expireTask(c: PinpointContracts, signer: Signer, id: bigint): Promise<void> {
+  await chainCall(`expire task ${id}`, async () => (await c.taskMarket.connect(signer).expire(id)).wait());
+}
