@@ -12,7 +12,7 @@
  */
 import { onnx } from "onnx-proto";
 import type { PinOp, PinProgram, SlotId } from "../pinir/types";
-import { mayBeNegativeZero, validateProgram } from "./program";
+import { guaranteedBounds, mayBeNegativeZero, validateProgram } from "./program";
 
 /** ONNX opset the emitted graphs import. */
 export const ONNX_OPSET = 13;
@@ -115,7 +115,11 @@ function finish(g: GraphBuilder, inputs: onnx.IValueInfoProto[], outputs: onnx.I
   return onnx.ModelProto.encode(model).finish();
 }
 
-function emitExactOp(g: GraphBuilder, op: PinOp, name: (id: SlotId) => string, out: string): void {
+/**
+ * `operandBound`: a bound on |operand| that holds by construction (see guaranteedBounds); a
+ * Rescale whose result provably stays within ±(2^b − 1) gets no Clip node.
+ */
+function emitExactOp(g: GraphBuilder, op: PinOp, name: (id: SlotId) => string, out: string, operandBound = Infinity): void {
   switch (op.op) {
     case "MatMul":
       if (!op.transA && !op.transB) g.node("MatMul", [name(op.a), name(op.b)], out);
@@ -149,8 +153,12 @@ function emitExactOp(g: GraphBuilder, op: PinOp, name: (id: SlotId) => string, o
       // scaling by a power of two is exact, so Floor sees the exact quotient.
       const shifted = g.node("Add", [name(op.a), g.floatConst([2 ** (op.shift - 1)], [])], g.fresh(`${out}_half`));
       const scaled = g.node("Mul", [shifted, g.floatConst([2 ** -op.shift], [])], g.fresh(`${out}_div`));
-      const floored = g.node("Floor", [scaled], g.fresh(`${out}_floor`));
       const m = 2 ** op.bound - 1;
+      if (Math.ceil((operandBound + 2 ** (op.shift - 1)) / 2 ** op.shift) <= m) {
+        g.node("Floor", [scaled], out); // the clip cannot bind
+        return;
+      }
+      const floored = g.node("Floor", [scaled], g.fresh(`${out}_floor`));
       g.node("Clip", [floored, g.floatConst([-m], []), g.floatConst([m], [])], out);
       return;
     }
@@ -183,10 +191,11 @@ export function emitOnnx(program: PinProgram): EmittedModel {
       inputSlots.push(i);
     }
   });
+  const bounds = guaranteedBounds(program);
   for (const op of program.ops) {
     const out = slotName(op.out);
     if (op.op === "Reshape") g.node("Reshape", [slotName(op.a), g.int64Const(program.slots[op.out].shape as number[])], out);
-    else emitExactOp(g, op, slotName, out);
+    else emitExactOp(g, op, slotName, out, op.op === "Rescale" ? bounds[op.a] : Infinity);
     outputs.push(valueInfo(out, DOUBLE, program.slots[op.out].shape));
     evidenceSlots.push(op.out);
   }

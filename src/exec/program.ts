@@ -169,3 +169,46 @@ export function mayBeNegativeZero(program: PinProgram): boolean[] {
   }
   return neg;
 }
+
+/**
+ * Bounds that hold by construction, whatever the program's declared maxAbs says: leaves are
+ * unbounded (Infinity) except consts (their data), Rescale and Clip bound their output to
+ * 2^b − 1, and every other op propagates its operands' bounds. Used to drop provably no-op
+ * clips from the emitted graph; never trusted for anything the spec does not guarantee.
+ */
+export function guaranteedBounds(program: PinProgram): number[] {
+  const m = program.slots.map((s) => (s.kind === "const" && s.data ? s.data.reduce((p, v) => Math.max(p, Math.abs(v)), 0) : Infinity));
+  for (const op of program.ops) {
+    switch (op.op) {
+      case "MatMul":
+        m[op.out] = reductionLength(program, op) * m[op.a] * m[op.b];
+        break;
+      case "Add":
+      case "Sub":
+        m[op.out] = m[op.a] + m[op.b];
+        break;
+      case "Mul":
+        m[op.out] = m[op.a] * m[op.b];
+        break;
+      case "MulConst":
+        m[op.out] = m[op.a] * Math.abs(op.c);
+        break;
+      case "ReduceSum":
+        m[op.out] = program.slots[op.a].shape[op.axis] * m[op.a];
+        break;
+      case "Rescale":
+        m[op.out] = Math.min(2 ** op.bound - 1, Math.ceil((m[op.a] + 2 ** (op.shift - 1)) / 2 ** op.shift));
+        break;
+      case "Clip":
+        m[op.out] = Math.min(2 ** op.bound - 1, m[op.a]);
+        break;
+      case "ReluGrad":
+        m[op.out] = m[op.g];
+        break;
+      default:
+        m[op.out] = m[op.a];
+    }
+    if (Number.isNaN(m[op.out])) m[op.out] = Infinity; // 0 · ∞
+  }
+  return m;
+}

@@ -101,6 +101,35 @@ describe("executor", function () {
     });
   });
 
+  describe("graph emission", function () {
+    it("drops a Rescale's Clip only when earlier clips bound its operand, whatever maxAbs claims", async function () {
+      // x (claims maxAbs 3, unbounded in truth) → Rescale(1, b=4) [clip needed] → MulConst 2^10 → Rescale(12, b=4) [no-op clip]
+      const p = program(
+        [slot("input", [3], 3), slot("temp", [3], 2), slot("temp", [3], 2 ** 12), slot("temp", [3], 15)],
+        [
+          { op: "Rescale", out: 1, a: 0, shift: 1, bound: 4 },
+          { op: "MulConst", out: 2, a: 1, c: 1024 },
+          { op: "Rescale", out: 3, a: 2, shift: 12, bound: 4 },
+        ],
+      );
+      const ex = await createExecutor(p);
+      try {
+        const { onnx } = await import("onnx-proto");
+        const clips = onnx.ModelProto.decode(ex.model.bytes).graph?.node?.filter((n) => n.opType === "Clip").map((n) => n.output?.[0]);
+        expect(clips).to.deep.equal(["s1"]);
+        // the declared maxAbs of x is a lie: the first clip must still bind
+        const x = t([3], [2 ** 40, -(2 ** 40) - 1, -3]);
+        const got = await ex.evidence([], { x });
+        const want = runReference(p, bindSlots(p, [], { x }));
+        expect(got.map((v) => [...v.data])).to.deep.equal(want.map((v) => [...v.data]));
+        expect([...got[1].data]).to.deep.equal([15, -15, -1]);
+        expect([...got[3].data]).to.deep.equal([4, -4, 0]);
+      } finally {
+        await ex.dispose();
+      }
+    });
+  });
+
   describe("fetchSlots and evidence", function () {
     it("returns inputs, consts and temps of the value table", async function () {
       const p = program(
