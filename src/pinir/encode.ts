@@ -115,7 +115,10 @@ class Reader {
   str(what: string): string {
     const n = this.u16(what);
     this.need(n, what);
-    const s = this.buf.toString("utf8", this.pos, this.pos + n);
+    const raw = this.buf.subarray(this.pos, this.pos + n);
+    const s = raw.toString("utf8");
+    // INVARIANT: the encoding is canonical, so a name must round-trip through UTF-8 unchanged.
+    if (!Buffer.from(s, "utf8").equals(raw)) throw compileError(CompileCode.BadEncoding, `${what} at byte ${this.pos} is not valid UTF-8`, { offset: this.pos });
     this.pos += n;
     return s;
   }

@@ -7,6 +7,7 @@ import {
   CompileCode,
   OPCODES,
   PINIR_VERSION,
+  checkBounds,
   decodeOp,
   decodeProgram,
   deriveTrainStep,
@@ -19,6 +20,7 @@ import {
   programCommitment,
   programHash,
   programHashFromParts,
+  seededRandom,
   slotLeaf,
   slotProof,
   type PinOp,
@@ -177,5 +179,38 @@ describe("pinir programHash", () => {
       expect(opLeaf(base.ops[o.index]).toString("hex")).to.equal(o.leaf);
       expect(opProof(base, o.index).map((h) => h.toString("hex"))).to.deep.equal(o.proof);
     }
+  });
+});
+
+describe("pinir decoding and checking hostile bytes", () => {
+  it("every single-byte mutation either fails with a CompileError or decodes canonically (re-encodes to the same bytes)", () => {
+    const bytes = Buffer.from(encodeProgram(everyOpProgram()));
+    const rand = seededRandom(99);
+    let decoded = 0;
+    let rejected = 0;
+    for (let trial = 0; trial < 600; trial++) {
+      const mutated = Buffer.from(bytes);
+      const at = Math.floor(rand() * mutated.length);
+      mutated[at] = (mutated[at] + 1 + Math.floor(rand() * 255)) & 0xff;
+      let p: PinProgram;
+      try {
+        p = decodeProgram(mutated);
+      } catch (e) {
+        expect(e, `mutation at byte ${at}`).to.be.instanceOf(CompileError);
+        rejected++;
+        continue;
+      }
+      decoded++;
+      expect(Buffer.from(encodeProgram(p)).equals(mutated), `mutation at byte ${at}`).to.equal(true);
+      expect(programHash(p).equals(programHash(everyOpProgram()))).to.equal(false);
+      // Whatever decodes is either proven bounded or refused with a CompileError, never a crash.
+      try {
+        checkBounds(p);
+      } catch (e) {
+        expect(e, `checkBounds after mutation at byte ${at}`).to.be.instanceOf(CompileError);
+      }
+    }
+    expect(decoded).to.be.greaterThan(50);
+    expect(rejected).to.be.greaterThan(50);
   });
 });
