@@ -30,7 +30,16 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
   };
 });
 
+// Networks beyond the in-process one come from the environment, so no secret is ever committed:
+//   PINPOINT_FORK_URL (+ PINPOINT_FORK_BLOCK)   fork another chain into the in-process network
+//   PINPOINT_RPC_URL + PINPOINT_PRIVATE_KEYS    `--network remote`: any JSON-RPC chain (comma-separated keys)
 const forkUrl = process.env.PINPOINT_FORK_URL;
+const forkBlock = process.env.PINPOINT_FORK_BLOCK ? Number(process.env.PINPOINT_FORK_BLOCK) : undefined;
+const remoteUrl = process.env.PINPOINT_RPC_URL;
+const remoteKeys = (process.env.PINPOINT_PRIVATE_KEYS ?? "")
+  .split(",")
+  .map((k) => k.trim())
+  .filter(Boolean);
 
 const config: HardhatUserConfig = {
   solidity: {
@@ -44,9 +53,10 @@ const config: HardhatUserConfig = {
   networks: {
     hardhat: {
       hardfork: "cancun",
-      ...(forkUrl ? { forking: { url: forkUrl } } : {}),
+      ...(forkUrl ? { forking: { url: forkUrl, ...(forkBlock !== undefined ? { blockNumber: forkBlock } : {}) } } : {}),
     },
-    localhost: { url: process.env.PINPOINT_RPC_URL ?? "http://127.0.0.1:8545" },
+    localhost: { url: process.env.PINPOINT_LOCALHOST_URL ?? "http://127.0.0.1:8545" },
+    ...(remoteUrl ? { remote: { url: remoteUrl, accounts: remoteKeys } } : {}),
   },
   typechain: { outDir: "typechain-types", target: "ethers-v6" },
   gasReporter: {
