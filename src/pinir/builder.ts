@@ -97,7 +97,7 @@ export function advice(code: string): string {
     case CompileCode.UnboundedReduction:
       return "use a smaller layer width or batch size, or lower boundBits/fracBits so K·2^(2B) < 2^53";
     case CompileCode.UnsupportedOp:
-      return "rewrite the model with supported ops (Gemm, MatMul, Add, Relu, Flatten, Reshape, Identity, Constant)";
+      return "rewrite the model with supported ops (Gemm, MatMul, Add, Relu, Flatten, Reshape, Identity, Transpose, Constant)";
     default:
       return "fix the model or program";
   }

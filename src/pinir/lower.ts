@@ -115,6 +115,9 @@ export function lowerForwardInto(model: ForwardModel, opts: LowerIntoOptions): L
       case "Identity":
         out = get(node, node.a);
         break;
+      case "Transpose":
+        out = b.emit({ op: "Transpose", a: get(node, node.a) }, at("out"), origin);
+        break;
       case "Flatten": {
         const a = get(node, node.a);
         const shape = b.slot(a).shape;

@@ -35,7 +35,9 @@ export type ModelNode =
   | (NodeBase & { readonly kind: "Flatten"; readonly a: string; readonly axis: number })
   /** `shape` as written in the model (may contain −1 and, unless allowzero, 0 = copy). */
   | (NodeBase & { readonly kind: "Reshape"; readonly a: string; readonly shape: readonly number[]; readonly allowzero: boolean })
-  | (NodeBase & { readonly kind: "Identity"; readonly a: string });
+  | (NodeBase & { readonly kind: "Identity"; readonly a: string })
+  /** 2-D transpose (perm absent or [1, 0]). */
+  | (NodeBase & { readonly kind: "Transpose"; readonly a: string });
 
 export type ModelNodeKind = ModelNode["kind"];
 

@@ -9,7 +9,7 @@ export const MIN_OPSET = 13;
 export const MAX_OPSET = 18;
 
 /** ONNX ops the importer understands (Constant is folded away). */
-export const SUPPORTED_ONNX_OPS = ["Gemm", "MatMul", "Add", "Relu", "Flatten", "Reshape", "Identity", "Constant"] as const;
+export const SUPPORTED_ONNX_OPS = ["Gemm", "MatMul", "Add", "Relu", "Flatten", "Reshape", "Identity", "Transpose", "Constant"] as const;
 
 type Long = { low: number; high: number; unsigned?: boolean };
 
@@ -213,6 +213,14 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): Forward
       case "Identity":
         nodes.push({ kind: opType, name, output, a: operand(ins[0], name, opType) });
         break;
+      case "Transpose": {
+        const perm = (attr(node, "perm")?.ints ?? []).map((v) => toInt(v as number | Long));
+        if (perm.length !== 0 && !(perm.length === 2 && perm[0] === 1 && perm[1] === 0)) {
+          unsupported(name, opType, `perm [${perm}] is not a 2-D transpose; only perm [1, 0] is supported`);
+        }
+        nodes.push({ kind: "Transpose", name, output, a: operand(ins[0], name, opType) });
+        break;
+      }
       case "Flatten":
         nodes.push({ kind: "Flatten", name, output, a: operand(ins[0], name, opType), axis: attrInt(node, "axis", 1) });
         break;

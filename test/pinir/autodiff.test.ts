@@ -121,6 +121,27 @@ describe("pinir autodiff: derived train step vs float finite differences", () =>
     expect(program.slots.some((s) => /^d\(.*\):sum1$/.test(s.name))).to.equal(true);
   });
 
+  it("matches through an ONNX Transpose of the weight (MatMul(x, Transpose(W)) + Add, as newer exporters write nn.Linear)", () => {
+    const [l] = linearInit([6, 4], 5);
+    const model = importOnnx(
+      buildOnnx({
+        input: { name: "x", shape: ["N", 6] },
+        output: { name: "y", shape: ["N", 4] },
+        initializers: [floatTensor("fc.weight", [4, 6], l.weight), floatTensor("fc.bias", [4], l.bias)],
+        nodes: [
+          { opType: "Transpose", name: "/fc/Transpose", inputs: ["fc.weight"], outputs: ["wt"], attrs: { perm: [1, 0] } },
+          { opType: "MatMul", name: "/fc/MatMul", inputs: ["x", "wt"], outputs: ["m"] },
+          { opType: "Add", name: "/fc/Add", inputs: ["m", "fc.bias"], outputs: ["y"] },
+        ],
+      }),
+    );
+    expect(model.nodes.map((n) => n.kind)).to.deep.equal(["Transpose", "MatMul", "Add"]);
+    const { worst, scaleRef, program } = checkGradients(model, 8, 0.5, 14);
+    expect(program.ops.filter((o) => o.op === "Transpose").length).to.equal(2); // forward and its adjoint
+    expect(scaleRef).to.be.greaterThan(1e-3);
+    expect(worst).to.be.lessThan(5e-5 + 0.002 * scaleRef);
+  });
+
   it("reports the MSE loss of the step's forward pass", () => {
     const model = importOnnx(mlpOnnx(linearInit([6, 5, 3], 3)));
     const { program, values } = checkGradients(model, 8, 0.5, 11);

@@ -59,6 +59,14 @@ export function floatForward(model: ForwardModel, x: FloatValue, params?: Map<st
       case "Identity":
         out = get(node.a);
         break;
+      case "Transpose": {
+        const a = get(node.a);
+        const [r, c] = a.shape;
+        const data = new Float64Array(r * c);
+        for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) data[j * r + i] = a.data[i * c + j];
+        out = { shape: [c, r], data };
+        break;
+      }
       case "Flatten":
       case "Reshape": {
         const a = get(node.a);

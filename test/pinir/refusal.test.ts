@@ -86,6 +86,18 @@ describe("pinir refusals", () => {
       expect(compileErr(() => importOnnx(custom)).message).to.contain('custom domain "com.microsoft"');
     });
 
+    it("refuses a Transpose that is not a 2-D [1, 0] permutation", () => {
+      const bytes = buildOnnx({
+        input: { name: "x", shape: ["N", 2, 3] },
+        output: { name: "y", shape: ["N", 3, 2] },
+        initializers: [],
+        nodes: [{ opType: "Transpose", name: "/t", inputs: ["x"], outputs: ["y"], attrs: { perm: [0, 2, 1] } }],
+      });
+      const e = compileErr(() => importOnnx(bytes));
+      expect(e.code).to.equal(CompileCode.UnsupportedOp);
+      expect(e.message).to.contain('node "/t" (Transpose): perm [0,2,1]');
+    });
+
     it("refuses integer initializers used as data", () => {
       const bytes = buildOnnx(linear({ initializers: [int64Tensor("W", [2, 4], [1, 2, 3, 4, 5, 6, 7, 8]), floatTensor("b", [2], [0, 0])] }));
       const e = compileErr(() => importOnnx(bytes));
