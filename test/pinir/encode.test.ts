@@ -214,3 +214,29 @@ describe("pinir decoding and checking hostile bytes", () => {
     expect(rejected).to.be.greaterThan(50);
   });
 });
+
+describe("pinir compilation is deterministic (a task's program hash must be reproducible)", () => {
+  const mnist = () => mlp([784, 64, 10]);
+
+  it("compiles the same model and options to the same hash, and different options to different hashes", () => {
+    const opts = { batchSize: 64, loss: "mse" as const, optimizer: { kind: "sgd" as const, learningRate: 1 } };
+    const h = programHash(deriveTrainStep(mnist(), opts));
+    expect(programHash(deriveTrainStep(mnist(), opts)).equals(h)).to.equal(true);
+    expect(programHash(deriveTrainStep(mnist(), { ...opts, optimizer: { kind: "sgd", learningRate: 0.5 } })).equals(h)).to.equal(false);
+    expect(programHash(deriveTrainStep(mnist(), { ...opts, batchSize: 32 })).equals(h)).to.equal(false);
+    expect(programHash(deriveTrainStep(mnist(), { ...opts, fracBits: 15 })).equals(h)).to.equal(false);
+  });
+
+  // Pinned hashes: a compiler change that alters them changes what existing tasks committed to.
+  // If the change is deliberate, update these values (and bump PINIR_VERSION if the encoding changed).
+  const pinned: [string, () => PinProgram, string][] = [
+    ["MNIST MSE train step (batch 64, lr 1)", () => deriveTrainStep(mnist(), { batchSize: 64, loss: "mse", optimizer: { kind: "sgd", learningRate: 1 } }), "cc4103ef529009422babec022db03d575dfc55eaa4c30c1230f86a15ae4a9c32"],
+    ["MNIST softmax-ce train step (batch 64, lr 0.5)", () => deriveTrainStep(mnist(), { batchSize: 64, loss: "softmax-ce", optimizer: { kind: "sgd", learningRate: 0.5 } }), "a928d261a3193818beed144447e9a689d618a2e54ec686a8441a0691b4d7d5fe"],
+    ["iris inference (batch 30)", () => lowerForward(mlp([4, 16, 3]), { batchSize: 30 }), "b32c8a585f64a3e6ef5515e99ded6c1255d2878d9ed68d79b516cf5a0409fa39"],
+  ];
+  for (const [name, build, hash] of pinned) {
+    it(`pins the program hash of the ${name}`, () => {
+      expect(programHash(build()).toString("hex")).to.equal(hash);
+    });
+  }
+});
