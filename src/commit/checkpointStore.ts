@@ -220,8 +220,21 @@ export class CheckpointStore {
    * state again rewrites the same content (and repairs a damaged copy).
    */
   async put(cp: Checkpoint): Promise<{ stateHash: Hash; file: string; bytes: number }> {
+    return this.prepare(cp).write();
+  }
+
+  /**
+   * The synchronous half of {@link put}: hashes and serialises the checkpoint now (so the
+   * caller may reuse the tensors' buffers right after) and returns the state hash with a
+   * `write()` that does the file I/O.
+   */
+  prepare(cp: Checkpoint): { stateHash: Hash; bytes: number; write(): Promise<{ stateHash: Hash; file: string; bytes: number }> } {
     const hash = stateHash(cp.tensors);
     const bytes = encodeCheckpointFile(cp);
+    return { stateHash: hash, bytes: bytes.length, write: () => this.writeFile(hash, bytes) };
+  }
+
+  private async writeFile(hash: Hash, bytes: Buffer): Promise<{ stateHash: Hash; file: string; bytes: number }> {
     const file = this.pathOf(hash);
     const tmp = path.join(this.dir, `.${toHex(hash)}.${process.pid}.${randomBytes(4).toString("hex")}${TMP_SUFFIX}`);
     const fh = await fsp.open(tmp, "wx");

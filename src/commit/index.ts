@@ -5,3 +5,4 @@ export * from "./dataset";
 export * from "./checkpointStore";
 export * from "./streamer";
 export * from "./abi";
+export * from "./checkpointer";
