@@ -11,6 +11,7 @@ import {LibDisputeProofs} from "./LibDisputeProofs.sol";
 import {LibDissection} from "../libraries/LibDissection.sol";
 import {LibClock, Clock} from "../libraries/LibClock.sol";
 import {TaskId} from "../types/TaskId.sol";
+import {LibProofs} from "../libraries/LibProofs.sol";
 import {GameId, Side, Level, OpDesc, SlotKindId, ProgramInfo} from "../types/DisputeTypes.sol";
 
 /// @title DisputeGame
@@ -18,6 +19,10 @@ import {GameId, Side, Level, OpDesc, SlotKindId, ProgramInfo} from "../types/Dis
 /// @dev Needs DISPUTE_ROLE on the TaskMarket and LOCKER_ROLE + SLASHER_ROLE on the StakeManager.
 contract DisputeGame is IDisputeGame {
     using LibClock for Clock;
+
+    /// @notice Sentinel for "no claims pending" and for pre-filled scratch words: never zero, so
+    ///         that moves rewrite non-zero words (5k gas) instead of creating them (20k).
+    bytes32 internal constant CONSUMED = bytes32(uint256(1));
 
     /// @inheritdoc IDisputeGame
     uint256 public immutable DEGREE;
@@ -91,12 +96,19 @@ contract DisputeGame is IDisputeGame {
         g.bond = uint96(BOND);
         g.opCount = a.program.nOps;
         g.slotCount = a.program.nSlots;
+        g.stateCount = uint16(a.program.nState);
         g.clock = LibClock.start(CLOCK_BUDGET, Side.Solver, block.timestamp);
         g.lo = uint64(lo);
         g.hi = uint64(hi);
         g.loClaim = a.prevState;
         g.hiClaim = a.nextState;
         g.contextKey = contextKey;
+        g.pending = CONSUMED;
+        g.prevState = a.prevState;
+        g.nextState = a.nextState;
+        g.lowRoot = CONSUMED;
+        g.highRoot = CONSUMED;
+        g.numel = 1;
         g.level = Level.Steps;
         if (hi - lo == 1) _enterTables(g, id);
 
@@ -116,7 +128,7 @@ contract DisputeGame is IDisputeGame {
         Level level = g.level;
         if (level == Level.Steps || level == Level.Ops || level == Level.Sums) {
             _postMidpoints(g, id, claims);
-        } else if (level == Level.InitialSlots || level == Level.Element || level == Level.BatchElement) {
+        } else if (_isDescent(level)) {
             _revealNodes(g, id, claims);
         } else {
             revert DisputeWrongLevel(id, level);
@@ -129,10 +141,9 @@ contract DisputeGame is IDisputeGame {
         Game storage g = _game(id);
         _checkTurn(g, id, Side.Challenger);
         // INVARIANT: the challenger chooses among exactly the claims the solver posted.
-        if (g.pending == bytes32(0) || keccak256(abi.encodePacked(claims)) != g.pending) {
-            revert DisputePendingMismatch(id);
-        }
-        g.pending = bytes32(0);
+        bytes32 pending = g.pending;
+        if (pending == CONSUMED || keccak256(abi.encodePacked(claims)) != pending) revert DisputePendingMismatch(id);
+        g.pending = CONSUMED;
         Level level = g.level;
         if (level == Level.Steps || level == Level.Ops || level == Level.Sums) {
             _chooseSegment(g, id, claims, index);
@@ -147,24 +158,16 @@ contract DisputeGame is IDisputeGame {
     // ------------------------------------------------------------------------------------------
 
     /// @inheritdoc IDisputeGame
-    function postTables(GameId id, Context calldata ctx, TablesArgs calldata t) external {
+    function postTables(GameId id, TablesArgs calldata t) external {
         Game storage g = _game(id);
         _checkTurn(g, id, Side.Solver);
         _checkLevel(g, id, Level.Tables);
-        _checkContext(g, ctx);
-        uint256 n = t.nextStateTensors.length;
-        // INVARIANT: the posted tensor list is exactly the disputed state S_t.
-        if (n != ctx.program.nState) revert DisputeBadCount(n, ctx.program.nState);
-        bytes32 s = LibHash.state(uint32(n), LibHash.listRoot(t.nextStateTensors));
-        if (s != g.nextState) revert DisputeMismatch(g.nextState, s);
-        g.lowRoot = t.root0;
-        g.highRoot = t.rootM;
         g.level = Level.Ops;
         g.lo = 0;
-        g.hi = ctx.program.nOps;
+        g.hi = g.opCount;
         g.loClaim = t.root0;
         g.hiClaim = t.rootM;
-        emit TablesPosted(id, g.step, t.root0, t.rootM, t.nextStateTensors);
+        emit TablesPosted(id, g.step, t.root0, t.rootM);
         emit LevelEntered(id, Level.Ops);
         _postMidpoints(g, id, t.mids);
         g.clock = g.clock.hand(Side.Challenger, block.timestamp, CLOCK_EXTENSION);
@@ -175,24 +178,27 @@ contract DisputeGame is IDisputeGame {
         Game storage g = _game(id);
         _checkTurn(g, id, Side.Challenger);
         _checkLinkOpen(g, id);
-        g.pending = bytes32(0);
-        // Descent over R_0's slot list; the first reveal is checked against R_0's wrapper.
-        _startDescent(g, Level.InitialSlots, g.lowRoot, LibHash.listDepth(g.slotCount), g.slotCount);
-        emit LinkContested(id, Level.InitialSlots, 0);
+        g.pending = CONSUMED;
+        // Descent over R_0's slot list; the first reveal is checked against R_0 itself.
+        _startDescent(g, Level.InitialSlots, g.loClaim, LibHash.listDepth(g.slotCount));
+        g.wrapped = true;
+        emit LinkContested(id, Level.InitialSlots);
         emit LevelEntered(id, Level.InitialSlots);
         g.clock = g.clock.hand(Side.Solver, block.timestamp, CLOCK_EXTENSION);
     }
 
     /// @inheritdoc IDisputeGame
-    function contestFinal(GameId id, uint32 stateIndex) external {
+    function contestFinal(GameId id) external {
         Game storage g = _game(id);
         _checkTurn(g, id, Side.Challenger);
         _checkLinkOpen(g, id);
-        g.pending = bytes32(0);
-        g.contested = stateIndex;
-        g.level = Level.FinalStateProof;
-        emit LinkContested(id, Level.FinalStateProof, stateIndex);
-        emit LevelEntered(id, Level.FinalStateProof);
+        g.pending = CONSUMED;
+        g.highRoot = g.hiClaim;
+        // Descent over S_t's state-tensor list; the first reveal is checked against S_t itself.
+        _startDescent(g, Level.FinalState, g.nextState, LibHash.listDepth(g.stateCount));
+        g.wrapped = true;
+        emit LinkContested(id, Level.FinalState);
+        emit LevelEntered(id, Level.FinalState);
         g.clock = g.clock.hand(Side.Solver, block.timestamp, CLOCK_EXTENSION);
     }
 
@@ -222,7 +228,7 @@ contract DisputeGame is IDisputeGame {
             (bytes32 th, uint256 numel) = LibDisputeProofs.slotTensor(s.desc, s.dataRoot);
             if (th != h) revert DisputeMismatch(h, th);
             g.isTarget = kind == SlotKindId.TARGET;
-            _startDescent(g, Level.BatchElement, s.dataRoot, LibTensor.dataDepth(numel), 0);
+            _startDescent(g, Level.BatchElement, s.dataRoot, LibTensor.dataDepth(numel));
             g.numel = uint64(numel);
             emit LevelEntered(id, Level.BatchElement);
             _afterDescentStart(g, id, s.nodes);
@@ -258,7 +264,7 @@ contract DisputeGame is IDisputeGame {
         _checkTurn(g, id, Side.Solver);
         _checkLevel(g, id, Level.FinalStateProof);
         _checkContext(g, ctx);
-        LibDisputeProofs.checkFinalState(ctx.program, f, g.contested, g.highRoot, g.nextState);
+        LibDisputeProofs.checkFinalState(ctx.program, f, g.contested, g.highRoot, g.hiClaim);
         _resolve(g, id, Side.Solver, false);
     }
 
@@ -272,12 +278,11 @@ contract DisputeGame is IDisputeGame {
         _checkTurn(g, id, Side.Solver);
         _checkLevel(g, id, Level.OpOutput);
         _checkContext(g, ctx);
-        (bytes32 opKey, uint256 numel) =
+        (uint256 numel, uint256 terms) =
             LibDisputeProofs.checkOpOutput(ctx.program, o, g.opIndex, g.lowRoot, g.highRoot);
-        g.opKey = opKey;
-        g.termCount = uint64(VERIFIER.reductionLength(o.op));
+        g.termCount = uint64(terms);
         emit OpOutputPosted(id, g.opIndex, o.outHash, o.dataRoot);
-        _startDescent(g, Level.Element, o.dataRoot, LibTensor.dataDepth(numel), 0);
+        _startDescent(g, Level.Element, o.dataRoot, LibTensor.dataDepth(numel));
         g.numel = uint64(numel);
         emit LevelEntered(id, Level.Element);
         _afterDescentStart(g, id, o.nodes);
@@ -304,9 +309,10 @@ contract DisputeGame is IDisputeGame {
         _checkTurn(g, id, Side.Challenger);
         Level level = g.level;
         if (level != Level.Element && level != Level.BatchElement) revert DisputeWrongLevel(id, level);
-        if (g.pending == bytes32(0) || keccak256(leaf) != g.pending) revert DisputePendingMismatch(id);
+        bytes32 pending = g.pending;
+        if (pending == CONSUMED || keccak256(leaf) != pending) revert DisputePendingMismatch(id);
         if (slot >= LibTensor.LEAF_ELEMENTS) revert DisputeBadChoice(slot, LibTensor.LEAF_ELEMENTS);
-        g.pending = bytes32(0);
+        g.pending = CONSUMED;
         uint256 e = (uint256(g.lo) << LibTensor.LEAF_SHIFT) + slot;
         int256 value = LibTensor.elementInLeaf(leaf, slot);
         emit ElementChosen(id, level, e, value);
@@ -335,16 +341,19 @@ contract DisputeGame is IDisputeGame {
     }
 
     /// @inheritdoc IDisputeGame
-    function oneStep(GameId id, OpDesc calldata op, Operand[] calldata operands) external {
+    function oneStep(
+        GameId id,
+        Context calldata ctx,
+        OpDesc calldata op,
+        LibProofs.ListProof calldata opProof,
+        Operand[] calldata operands
+    ) external {
         Game storage g = _game(id);
         _checkActive(g, id);
         _checkLevel(g, id, Level.OneStep);
-        bytes32 key = keccak256(abi.encode(op));
-        if (key != g.opKey) revert DisputeMismatch(g.opKey, key);
-        (uint256 count, uint256 ia, uint256 ib) = VERIFIER.operandIndices(op, g.element, g.hi);
-        if (operands.length != count) revert DisputeBadCount(operands.length, count);
-        int256 a = LibDisputeProofs.operand(g.lowRoot, operands[0], op.a, ia);
-        int256 b = count > 1 ? LibDisputeProofs.operand(g.lowRoot, operands[1], op.b, ib) : int256(0);
+        _checkContext(g, ctx);
+        (int256 a, int256 b) =
+            LibDisputeProofs.oneStepOperands(ctx.program, op, opProof, g.opIndex, g.lowRoot, g.element, g.hi, operands);
         int256 computed = VERIFIER.step(op, a, b, int256(uint256(g.loClaim)));
         _resolve(g, id, computed == int256(uint256(g.hiClaim)) ? Side.Solver : Side.Challenger, false);
     }
@@ -440,12 +449,11 @@ contract DisputeGame is IDisputeGame {
         emit LevelEntered(id, Level.Tables);
     }
 
-    function _startDescent(Game storage g, Level level, bytes32 node, uint256 height, uint256 listLeaves) internal {
+    function _startDescent(Game storage g, Level level, bytes32 node, uint256 height) internal {
         g.level = level;
         g.lo = 0;
         g.hi = uint64(height);
         g.hiClaim = node;
-        g.numel = uint64(listLeaves);
     }
 
     /// @dev The solver continues a descent it just started: with nodes when the tree has inner
@@ -462,17 +470,34 @@ contract DisputeGame is IDisputeGame {
 
     function _revealNodes(Game storage g, GameId id, bytes32[] calldata nodes) internal {
         uint256 height = g.hi;
+        bool wrapped = g.wrapped;
         // INVARIANT: at a tensor leaf the solver reveals the leaf instead.
-        if (height == 0) revert DisputeWrongLevel(id, g.level);
+        if (height == 0 && !wrapped) revert DisputeWrongLevel(id, g.level);
         uint256 levels = LibDissection.descentLevels(height, TREE_BITS);
         uint256 expected = uint256(1) << levels;
         if (nodes.length != expected) revert DisputeBadCount(nodes.length, expected);
-        uint256 listLeaves = g.level == Level.InitialSlots ? g.slotCount : 0;
-        bytes32 root = LibDisputeProofs.descentRoot(nodes, uint256(g.lo) << levels, height - levels, listLeaves);
+        (uint256 listLeaves, bytes1 tag) = _listOf(g);
+        bytes32 root = LibDisputeProofs.descentRoot(
+            nodes, uint256(g.lo) << levels, height - levels, listLeaves, wrapped ? tag : bytes1(0)
+        );
         // INVARIANT: the revealed nodes are exactly the disputed node's descendants.
         if (root != g.hiClaim) revert DisputeMismatch(g.hiClaim, root);
+        if (wrapped) g.wrapped = false;
         g.pending = keccak256(abi.encodePacked(nodes));
         emit ClaimsPosted(id, g.level, g.lo, height, nodes);
+    }
+
+    /// @dev The list a list-tree descent runs over: its length and wrapping tag (0 for tensors).
+    function _listOf(Game storage g) internal view returns (uint256 n, bytes1 tag) {
+        Level level = g.level;
+        if (level == Level.InitialSlots) return (g.slotCount, LibHash.VALUE_TABLE_TAG);
+        if (level == Level.FinalState) return (g.stateCount, LibHash.STATE_TAG);
+        return (0, bytes1(0));
+    }
+
+    function _isDescent(Level level) internal pure returns (bool) {
+        return level == Level.InitialSlots || level == Level.FinalState || level == Level.Element
+            || level == Level.BatchElement;
     }
 
     function _chooseChild(Game storage g, GameId id, bytes32[] calldata nodes, uint256 i) internal {
@@ -482,17 +507,19 @@ contract DisputeGame is IDisputeGame {
         uint256 index = (uint256(g.lo) << levels) + i;
         uint256 height = g.hi - levels;
         Level level = g.level;
-        if (level == Level.InitialSlots && LibDissection.isListPadding(index, height, g.slotCount)) {
+        (uint256 listLeaves,) = _listOf(g);
+        if (listLeaves != 0 && LibDissection.isListPadding(index, height, listLeaves)) {
             revert DisputeBadChoice(i, nodes.length);
         }
         g.lo = uint64(index);
         g.hi = uint64(height);
         g.hiClaim = nodes[i];
         emit ClaimChosen(id, level, i, index, height);
-        if (level == Level.InitialSlots && height == 0) {
+        if (listLeaves != 0 && height == 0) {
             g.contested = uint32(index);
-            g.level = Level.InitialSlotProof;
-            emit LevelEntered(id, Level.InitialSlotProof);
+            Level next = level == Level.InitialSlots ? Level.InitialSlotProof : Level.FinalStateProof;
+            g.level = next;
+            emit LevelEntered(id, next);
         }
     }
 
@@ -538,7 +565,6 @@ contract DisputeGame is IDisputeGame {
     function _resolve(Game storage g, GameId id, Side winner, bool byTimeout) internal {
         g.level = Level.Resolved;
         g.winner = winner;
-        g.pending = bytes32(0);
         TaskId task = g.task;
         address challenger = g.challenger;
         uint256 bond = g.bond;

@@ -7,7 +7,8 @@ import {LibHash} from "../libraries/LibHash.sol";
 import {LibProofs} from "../libraries/LibProofs.sol";
 import {LibTensor} from "../libraries/LibTensor.sol";
 import {LibDissection} from "../libraries/LibDissection.sol";
-import {SlotDesc, ProgramInfo} from "../types/DisputeTypes.sol";
+import {LibPinOps} from "../libraries/LibPinOps.sol";
+import {OpDesc, SlotDesc, SlotKindId, ProgramInfo} from "../types/DisputeTypes.sol";
 
 /// @title LibDisputeProofs
 /// @notice The proof checks of {DisputeGame}'s level links, as an external (linked) library so
@@ -57,22 +58,30 @@ library LibDisputeProofs {
         contextKey = keccak256(abi.encode(IDisputeGame.Context(a.program, a.spec.datasetHash, a.spec.batchSize)));
     }
 
+    /// @notice Checks that `op` is op `opIndex` (1-based) of the program.
+    function checkOpDesc(ProgramInfo calldata program, OpDesc calldata op, LibProofs.ListProof calldata p, uint256 opIndex)
+        public
+        pure
+    {
+        // INVARIANT: op j is the program's op j (index j − 1 of the committed op list).
+        if (p.index + 1 != opIndex) revert IDisputeGame.DisputeBadIndex(p.index, opIndex - 1);
+        if (p.count != program.nOps) revert IDisputeGame.DisputeBadCount(p.count, program.nOps);
+        bytes32 opsRoot = LibProofs.listRootOf(sha256(abi.encode(op)), p);
+        if (opsRoot != program.opsRoot) revert IDisputeGame.DisputeMismatch(program.opsRoot, opsRoot);
+    }
+
     /// @notice Checks op j's descriptor, its output slot update R_{j−1} → R_j and the output tensor's
     ///         shape and scale (docs/DISPUTE.md §3, level 2 → 3).
-    /// @return opKey keccak256(abi.encode(op)), kept by the game for level 5.
     /// @return numel Number of output elements.
+    /// @return terms Reduction length K of each output element (0 for non-reductions).
     function checkOpOutput(
         ProgramInfo calldata program,
         IDisputeGame.OpOutputArgs calldata o,
         uint256 opIndex,
         bytes32 lowRoot,
         bytes32 highRoot
-    ) external pure returns (bytes32 opKey, uint256 numel) {
-        // INVARIANT: op j is the program's op j (index j − 1 of the committed op list).
-        if (o.opProof.index + 1 != opIndex) revert IDisputeGame.DisputeBadIndex(o.opProof.index, opIndex - 1);
-        if (o.opProof.count != program.nOps) revert IDisputeGame.DisputeBadCount(o.opProof.count, program.nOps);
-        bytes32 opsRoot = LibProofs.listRootOf(sha256(abi.encode(o.op)), o.opProof);
-        if (opsRoot != program.opsRoot) revert IDisputeGame.DisputeMismatch(program.opsRoot, opsRoot);
+    ) external pure returns (uint256 numel, uint256 terms) {
+        checkOpDesc(program, o.op, o.opProof, opIndex);
         // INVARIANT: R_j is R_{j−1} with only op j's (previously empty) output slot filled.
         if (o.updateProof.index != o.op.out) revert IDisputeGame.DisputeBadIndex(o.updateProof.index, o.op.out);
         bytes32 newRoot = LibProofs.verifySlotUpdate(lowRoot, bytes32(0), o.outHash, o.updateProof);
@@ -80,7 +89,26 @@ library LibDisputeProofs {
         // INVARIANT: the output tensor has the op's shape and scale.
         bytes32 th = LibTensor.tensorHash(o.op.outScale, o.op.outShape, o.dataRoot);
         if (th != o.outHash) revert IDisputeGame.DisputeMismatch(o.outHash, th);
-        return (keccak256(abi.encode(o.op)), LibTensor.numElements(o.op.outShape));
+        return (LibTensor.numElements(o.op.outShape), LibPinOps.reductionLength(o.op));
+    }
+
+    /// @notice Level 5 operands: re-proves op j and opens the operand elements that output element
+    ///         `element` (term `term`) reads, each against its slot in the agreed root R_{j−1}.
+    function oneStepOperands(
+        ProgramInfo calldata program,
+        OpDesc calldata op,
+        LibProofs.ListProof calldata opProof,
+        uint256 opIndex,
+        bytes32 lowRoot,
+        uint256 element,
+        uint256 term,
+        IDisputeGame.Operand[] calldata operands
+    ) external pure returns (int256 a, int256 b) {
+        checkOpDesc(program, op, opProof, opIndex);
+        (uint256 count, uint256 ia, uint256 ib) = LibPinOps.operandIndices(op, element, term);
+        if (operands.length != count) revert IDisputeGame.DisputeBadCount(operands.length, count);
+        a = operand(lowRoot, operands[0], op.a, ia);
+        if (count > 1) b = operand(lowRoot, operands[1], op.b, ib);
     }
 
     /// @notice Checks that `desc` is the program's descriptor of slot `slot`.
@@ -97,22 +125,21 @@ library LibDisputeProofs {
         if (root != program.slotsRoot) revert IDisputeGame.DisputeMismatch(program.slotsRoot, root);
     }
 
-    /// @notice Checks the link R_M → S_t for the contested state tensor (docs/DISPUTE.md §3).
+    /// @notice Checks the link R_M → S_t for the contested state tensor (docs/DISPUTE.md §3): the
+    ///         slot of R_M holding the next value of state `contested` holds `tensorHash`.
     function checkFinalState(
         ProgramInfo calldata program,
         IDisputeGame.FinalStateArgs calldata f,
         uint256 contested,
         bytes32 rootM,
-        bytes32 nextState
+        bytes32 tensorHash
     ) external pure {
         checkSlotDesc(program, f.desc, f.descProof, f.descProof.index);
-        // INVARIANT: the proof is about the contested state tensor and its update slot.
-        if (f.desc.kind != 0) revert IDisputeGame.DisputeBadIndex(f.desc.kind, 0);
+        // INVARIANT: the descriptor is the contested state's and the proof opens its update slot.
+        if (f.desc.kind != SlotKindId.STATE) revert IDisputeGame.DisputeBadIndex(f.desc.kind, SlotKindId.STATE);
         if (f.desc.stateIndex != contested) revert IDisputeGame.DisputeBadIndex(f.desc.stateIndex, contested);
-        if (f.stateProof.index != contested) revert IDisputeGame.DisputeBadIndex(f.stateProof.index, contested);
         if (f.slotProof.index != f.desc.nextSlot) revert IDisputeGame.DisputeBadIndex(f.slotProof.index, f.desc.nextSlot);
-        LibProofs.verifySlot(rootM, f.tensorHash, f.slotProof);
-        LibProofs.verifyStateTensor(nextState, f.tensorHash, f.stateProof);
+        LibProofs.verifySlot(rootM, tensorHash, f.slotProof);
     }
 
     /// @notice Checks a state slot of R_0 against the agreed S_{t−1}.
@@ -145,7 +172,7 @@ library LibDisputeProofs {
 
     /// @notice Element `index` of slot `slot` of value-table root `root`.
     function operand(bytes32 root, IDisputeGame.Operand calldata p, uint256 slot, uint256 index)
-        external
+        public
         pure
         returns (int256 v)
     {
@@ -157,16 +184,15 @@ library LibDisputeProofs {
         LibProofs.verifySlot(root, th, p.slot);
     }
 
-    /// @notice Root over revealed descent nodes (see {LibDissection-rollup}); for the top of a
-    ///         value-table list tree, wrapped as H(0x04 ‖ nSlots ‖ listRoot).
-    function descentRoot(bytes32[] calldata nodes, uint256 first, uint256 height, uint256 listLeaves)
+    /// @notice Root over revealed descent nodes (see {LibDissection-rollup}); with a non-zero
+    ///         `wrapTag`, the list root wrapped as H(tag ‖ u32(n) ‖ listRoot) (R_0: 0x04, S_t: 0x03).
+    function descentRoot(bytes32[] calldata nodes, uint256 first, uint256 height, uint256 listLeaves, bytes1 wrapTag)
         external
         pure
         returns (bytes32 root)
     {
         root = LibDissection.rollup(nodes, first, height, listLeaves);
-        if (listLeaves != 0 && height + LibHash.listDepth(nodes.length) == LibHash.listDepth(listLeaves)) {
-            root = LibHash.valueTable(uint32(listLeaves), root);
-        }
+        if (wrapTag == LibHash.VALUE_TABLE_TAG) root = LibHash.valueTable(uint32(listLeaves), root);
+        else if (wrapTag == LibHash.STATE_TAG) root = LibHash.state(uint32(listLeaves), root);
     }
 }

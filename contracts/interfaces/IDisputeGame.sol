@@ -58,12 +58,10 @@ interface IDisputeGame is ICommitErrors {
     /// @notice Arguments of {postTables}.
     /// @param root0 R_0: value table before op 1 of step t.
     /// @param rootM R_M: value table after the last op.
-    /// @param nextStateTensors Tensor hashes of the state S_t (they must list-root to S_t).
     /// @param mids First midpoints of the op dissection over [0, M].
     struct TablesArgs {
         bytes32 root0;
         bytes32 rootM;
-        bytes32[] nextStateTensors;
         bytes32[] mids;
     }
 
@@ -98,17 +96,13 @@ interface IDisputeGame is ICommitErrors {
     }
 
     /// @notice Arguments of {proveFinalState}.
-    /// @param desc Descriptor of the contested state slot (proved in `program.slotsRoot`).
+    /// @param desc Descriptor of the state slot whose state index is contested (proved in `program.slotsRoot`).
     /// @param descProof List proof of sha256(abi.encode(desc)) in `program.slotsRoot`.
-    /// @param tensorHash The state tensor's hash in S_t and in slot desc.nextSlot of R_M.
-    /// @param slotProof Proof of `tensorHash` at slot desc.nextSlot of R_M.
-    /// @param stateProof Proof of `tensorHash` as state tensor desc.stateIndex of S_t.
+    /// @param slotProof Proof that slot desc.nextSlot of R_M holds the contested state tensor hash.
     struct FinalStateArgs {
         SlotDesc desc;
         LibProofs.ListProof descProof;
-        bytes32 tensorHash;
         LibProofs.ListProof slotProof;
-        LibProofs.ListProof stateProof;
     }
 
     /// @notice One operand of the one-step check: its slot in R_{j−1} and one element of it.
@@ -119,10 +113,12 @@ interface IDisputeGame is ICommitErrors {
 
     /// @notice A game as stored.
     /// @dev Position fields by level: dissections (Steps, Ops, Sums) use lo/hi and the claims at
-    ///      them (loClaim agreed, hiClaim disputed); descents (InitialSlots, Element, BatchElement)
-    ///      use lo = node index, hi = node height and hiClaim = the disputed node; OneStep uses
-    ///      hi = term k (0 for non-reductions), loClaim = s_{k−1}, hiClaim = the claimed value.
-    ///      lowRoot/highRoot are R_0/R_M during Tables/Ops and R_{j−1}/R_j from OpOutput on.
+    ///      them (loClaim agreed, hiClaim disputed); descents (InitialSlots, FinalState, Element,
+    ///      BatchElement) use lo = node index, hi = node height and hiClaim = the disputed node
+    ///      (`wrapped`: still the list's wrapping hash R_0 or S_t); OneStep uses hi = term k (0 for
+    ///      non-reductions), loClaim = s_{k−1}, hiClaim = the claimed value. lowRoot/highRoot are
+    ///      R_{j−1}/R_j from OpOutput on (highRoot = R_M in a FinalState contest). Scratch words are
+    ///      pre-filled at open (sentinel 1) so that moves only ever rewrite non-zero words.
     struct Game {
         TaskId task;
         address challenger;
@@ -132,6 +128,7 @@ interface IDisputeGame is ICommitErrors {
         Side winner;
         uint32 opCount;
         uint32 slotCount;
+        uint16 stateCount;
         Clock clock;
         uint64 lo;
         uint64 hi;
@@ -145,12 +142,12 @@ interface IDisputeGame is ICommitErrors {
         bytes32 nextState;
         bytes32 lowRoot;
         bytes32 highRoot;
-        bytes32 opKey;
         uint64 element;
         uint64 numel;
         uint64 termCount;
         uint32 contested;
         bool isTarget;
+        bool wrapped;
     }
 
     // ----------------------------------------------------------------------------------------
@@ -175,16 +172,16 @@ interface IDisputeGame is ICommitErrors {
     event ClaimChosen(GameId indexed game, Level level, uint256 index, uint256 lo, uint256 hi);
     /// @notice The game moved to `level`.
     event LevelEntered(GameId indexed game, Level level);
-    /// @notice The solver posted R_0, R_M and the tensor list of S_t for step `step`.
-    event TablesPosted(GameId indexed game, uint256 step, bytes32 root0, bytes32 rootM, bytes32[] nextStateTensors);
+    /// @notice The solver posted R_0 and R_M for step `step`.
+    event TablesPosted(GameId indexed game, uint256 step, bytes32 root0, bytes32 rootM);
     /// @notice The solver proved op `opIndex` and its output tensor `outHash` (data root `dataRoot`).
     event OpOutputPosted(GameId indexed game, uint256 opIndex, bytes32 outHash, bytes32 dataRoot);
     /// @notice The solver revealed the disputed 1024-byte leaf of a tensor descent.
     event LeafRevealed(GameId indexed game, Level level, uint256 leafIndex, bytes leaf);
     /// @notice The challenger named element `element` (claimed value `value`).
     event ElementChosen(GameId indexed game, Level level, uint256 element, int256 value);
-    /// @notice The challenger contested a link of level 2 (`index`: slot or state index).
-    event LinkContested(GameId indexed game, Level level, uint256 index);
+    /// @notice The challenger contested a link of level 2 (R_0 ← S_{t−1} + batch, or R_M → S_t).
+    event LinkContested(GameId indexed game, Level level);
     /// @notice The game ended; `winner` won (`byTimeout` if the loser ran out of time).
     event GameResolved(GameId indexed game, TaskId indexed task, Side winner, bool byTimeout);
 
@@ -260,15 +257,17 @@ interface IDisputeGame is ICommitErrors {
     ///         Emits {ClaimChosen} and, at the end of a level, {LevelEntered}.
     function choose(GameId game, bytes32[] calldata claims, uint256 index) external;
 
-    /// @notice Solver, level Tables: posts R_0, R_M, S_t's tensors and the first op midpoints.
+    /// @notice Solver, level Tables: posts R_0, R_M and the first op midpoints.
     ///         Emits {TablesPosted} and {ClaimsPosted}.
-    function postTables(GameId game, Context calldata ctx, TablesArgs calldata args) external;
+    function postTables(GameId game, TablesArgs calldata args) external;
 
-    /// @notice Challenger, first move of level Ops: disputes R_0 (a descent over its slots follows).
+    /// @notice Challenger, first move of level Ops: disputes that R_0 follows from S_{t−1}, the
+    ///         program and the batch; a descent over R_0's slot list follows. Emits {LinkContested}.
     function contestInitial(GameId game) external;
 
-    /// @notice Challenger, first move of level Ops: disputes that R_M gives state tensor `stateIndex` of S_t.
-    function contestFinal(GameId game, uint32 stateIndex) external;
+    /// @notice Challenger, first move of level Ops: disputes that R_M gives S_t; a descent over
+    ///         S_t's state-tensor list follows. Emits {LinkContested}.
+    function contestFinal(GameId game) external;
 
     /// @notice Solver, level OpOutput: proves op j and its output slot update; a descent over the
     ///         output tensor starts. Emits {OpOutputPosted}.
@@ -295,13 +294,20 @@ interface IDisputeGame is ICommitErrors {
         LibTensor.ElementProof calldata proof
     ) external;
 
-    /// @notice Solver, level FinalStateProof: proves slot desc.nextSlot of R_M equals state
-    ///         tensor `contested` of S_t. Wins the game.
+    /// @notice Solver, level FinalStateProof: proves that the slot of R_M holding the next value
+    ///         of state tensor `contested` holds the state tensor hash the descent reached. Wins the game.
     function proveFinalState(GameId game, Context calldata ctx, FinalStateArgs calldata args) external;
 
-    /// @notice Either side, level OneStep: supplies operand proofs against R_{j−1}; the contract
-    ///         recomputes the transition and the game ends (solver wins iff its claim is right).
-    function oneStep(GameId game, OpDesc calldata op, Operand[] calldata operands) external;
+    /// @notice Either side, level OneStep: re-proves op j's descriptor and supplies operand proofs
+    ///         against R_{j−1}; the contract recomputes the transition with {IOneStepVerifier} and
+    ///         the game ends (solver wins iff its claim is right).
+    function oneStep(
+        GameId game,
+        Context calldata ctx,
+        OpDesc calldata op,
+        LibProofs.ListProof calldata opProof,
+        Operand[] calldata operands
+    ) external;
 
     /// @notice Anyone: ends a game whose side to move has run out of time; the other side wins.
     function timeout(GameId game) external;

@@ -17,7 +17,7 @@ enum Level {
     None,
     /// Level 1: D-ary dissection over the steps of one checkpoint interval.
     Steps,
-    /// Level 2 setup: the solver must post R_0, R_M and the next state's tensor list.
+    /// Level 2 setup: the solver must post R_0, R_M and the first op midpoints.
     Tables,
     /// Level 2: D-ary dissection over the value-table roots R_0..R_M of the disputed step.
     Ops,
@@ -37,7 +37,9 @@ enum Level {
     BatchElement,
     /// Link contest: the solver must open one batch element against the dataset commitment.
     BatchProof,
-    /// Link contest: the solver must prove one state slot of R_M equals S_t's state tensor.
+    /// Link contest: descent over S_t's state-tensor list tree to one state tensor.
+    FinalState,
+    /// Link contest: the solver must prove that slot of R_M holding that state's next value equals it.
     FinalStateProof,
     /// The game is over (see `winner`).
     Resolved

@@ -39,6 +39,8 @@ export interface GameView {
   readonly element: number;
   readonly contested: number;
   readonly isTarget: boolean;
+  /** A list descent whose disputed node is still the wrapping hash (R_0 or S_t). */
+  readonly wrapped: boolean;
 }
 
 /** Adversarial knobs on top of a (possibly faulty) trajectory. */
@@ -106,6 +108,7 @@ export async function readGame(game: DisputeGame, id: bigint): Promise<GameView>
     element: Number(g.element),
     contested: Number(g.contested),
     isTarget: g.isTarget,
+    wrapped: g.wrapped,
   };
 }
 
@@ -151,10 +154,9 @@ export class Player {
       case Level.Tables: {
         const tr = ev.trace(g.step);
         const m = tr.opCount;
-        const next = tr.nextStateHashes().map(hx);
-        if (corrupt) next[0] = bad(next[0]);
-        const args = { root0: hx(tr.root(0)), rootM: hx(tr.root(m)), nextStateTensors: next, mids: midpoints(0, m, degree).map((p) => hx(tr.root(p))) };
-        return { move: "postTables", tx: await game.postTables(g.id, ctx, args) };
+        const mids = midpoints(0, m, degree).map((p) => hx(tr.root(p)));
+        const args = { root0: hx(tr.root(0)), rootM: hx(tr.root(m)), mids: corrupt ? mids.slice(1) : mids };
+        return { move: "postTables", tx: await game.postTables(g.id, args) };
       }
       case Level.Ops: {
         const tr = ev.trace(g.step);
@@ -191,11 +193,12 @@ export class Player {
         if (corrupt) nodes[0] = bad(nodes[0]);
         return { move: `bisect:${Level[g.level]}`, tx: await game.bisect(g.id, nodes) };
       }
-      case Level.InitialSlots: {
-        const levels = listLevels(ev.trace(g.step).slotHashList(0));
+      case Level.InitialSlots:
+      case Level.FinalState: {
+        const levels = this.listOf(g);
         const nodes = this.nodes((h, i) => listNode(levels, h, i), g.hi, g.lo);
         if (corrupt) nodes[0] = bad(nodes[0]);
-        return { move: "bisect:InitialSlots", tx: await game.bisect(g.id, nodes) };
+        return { move: `bisect:${Level[g.level]}`, tx: await game.bisect(g.id, nodes) };
       }
       case Level.Sums: {
         const sums = ev.trace(g.step).partialSums(g.opIndex, g.element);
@@ -217,13 +220,9 @@ export class Player {
         const slot = ev.stateIds[g.contested];
         const desc = this.o.chainProgram.slotDescs[slot];
         const m = tr.opCount;
-        const args = {
-          desc: slotArg(desc),
-          descProof: slotDescProof(this.o.chainProgram, slot),
-          tensorHash: bad(hx(tr.slotHash(desc.nextSlot))),
-          slotProof: listArg(slotProof(tr.slotHashes(m), desc.nextSlot)),
-          stateProof: listArg(stateTensorProof(tr.nextState, g.contested)),
-        };
+        const sp = listArg(slotProof(tr.slotHashes(m), desc.nextSlot));
+        if (corrupt) sp.path = sp.path.map(() => bad(""));
+        const args = { desc: slotArg(desc), descProof: slotDescProof(this.o.chainProgram, slot), slotProof: sp };
         return { move: "proveFinalState", tx: await game.proveFinalState(g.id, ctx, args) };
       }
       default:
@@ -241,7 +240,8 @@ export class Player {
     const ops = [operand(desc.a, ia)];
     if (count === 2) ops.push(operand(desc.b, ib));
     if (corrupt) ops[0].element.leaf = hx(Buffer.alloc(1024, 1));
-    return { move: `oneStep:${opName(desc.opcode)}`, tx: await this.o.game.oneStep(g.id, opArg(desc), ops) };
+    const opProof = opDescProof(this.o.chainProgram, g.opIndex - 1);
+    return { move: `oneStep:${opName(desc.opcode)}`, tx: await this.o.game.oneStep(g.id, this.o.context, opArg(desc), opProof, ops) };
   }
 
   private async proveInitialSlot(g: GameView, corrupt: boolean): Promise<{ move: string; tx: ContractTransactionResponse }> {
@@ -296,12 +296,14 @@ export class Player {
       }
       case Level.Element:
       case Level.BatchElement:
-      case Level.InitialSlots: {
-        if (g.level !== Level.InitialSlots && g.hi === 0) return this.chooseElement(g, corrupt);
+      case Level.InitialSlots:
+      case Level.FinalState: {
+        const list = g.level === Level.InitialSlots || g.level === Level.FinalState;
+        if (!list && g.hi === 0) return this.chooseElement(g, corrupt);
         const nodes = await this.lastClaims(g);
         let mineAt: (h: number, i: number) => Hash;
-        if (g.level === Level.InitialSlots) {
-          const levels = listLevels(ev.trace(g.step).slotHashList(0));
+        if (list) {
+          const levels = this.listOf(g);
           mineAt = (h, i) => listNode(levels, h, i);
         } else {
           const tree = this.descentTree(g);
@@ -322,13 +324,8 @@ export class Player {
     const { game, evidence: ev } = this.o;
     const tr = ev.trace(g.step);
     if (g.loClaim.toLowerCase() !== hx(tr.root(0))) return { move: "contestInitial", tx: await game.contestInitial(g.id) };
-    if (g.hiClaim.toLowerCase() === hx(tr.root(tr.opCount))) {
-      // R_M is right, so S_t must be wrong in a state tensor that R_M does not give.
-      const posted = (await game.queryFilter(game.filters.TablesPosted(g.id))).at(-1)?.args.nextStateTensors ?? [];
-      const mine = tr.nextStateHashes().map(hx);
-      const s = mine.findIndex((h, i) => h !== posted[i]?.toLowerCase());
-      if (s >= 0) return { move: "contestFinal", tx: await game.contestFinal(g.id, s) };
-    }
+    // R_M right while S_t is wrong: S_t has a state tensor that R_M does not give.
+    if (g.hiClaim.toLowerCase() === hx(tr.root(tr.opCount))) return { move: "contestFinal", tx: await game.contestFinal(g.id) };
     return null;
   }
 
@@ -349,6 +346,12 @@ export class Player {
   }
 
   // ------------------------------------------------------------------------------- helpers
+
+  /** Levels of the list tree being descended: R_0's slots (InitialSlots) or S_t's tensors (FinalState). */
+  private listOf(g: GameView): Hash[][] {
+    const tr = this.o.evidence.trace(g.step);
+    return listLevels(g.level === Level.InitialSlots ? tr.slotHashList(0) : tr.nextStateHashes());
+  }
 
   /** The tensor being descended: op j's output (Element) or the contested batch slot (BatchElement). */
   private descentTree(g: GameView) {

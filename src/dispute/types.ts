@@ -24,8 +24,9 @@ export enum Level {
   InitialSlotProof = 9,
   BatchElement = 10,
   BatchProof = 11,
-  FinalStateProof = 12,
-  Resolved = 13,
+  FinalState = 12,
+  FinalStateProof = 13,
+  Resolved = 14,
 }
 
 /** Fixed-layout op descriptor (Solidity `OpDesc`). Shapes and scalars as plain safe integers. */
