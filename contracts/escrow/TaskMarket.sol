@@ -85,31 +85,7 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuardTransient {
 
     /// @inheritdoc ITaskMarket
     function createTask(TaskParams calldata params) external nonReentrant returns (TaskId taskId) {
-        MarketConfig memory cfg = _config;
-        // INVARIANT: an escrowed task always pays something.
-        if (params.reward == 0) revert TaskMarketZeroReward();
-        // INVARIANT: solver stake is at least the market minimum.
-        if (params.solverStake < cfg.minSolverStake) {
-            revert TaskMarketStakeTooLow(params.solverStake, cfg.minSolverStake);
-        }
-        uint256 totalSteps = params.totalSteps;
-        uint256 interval = params.checkpointInterval;
-        // INVARIANT: N ≥ 1 and fits the 24-bit checkpoint counters.
-        if (totalSteps == 0 || interval == 0 || _ceilDiv(totalSteps, interval) >= MAX_CHECKPOINTS) {
-            revert TaskMarketInvalidSchedule(totalSteps, interval);
-        }
-        // INVARIANT: the batch view (sample index mod nSamples) is well defined.
-        if (params.spec.nSamples == 0 || params.spec.batchSize == 0) {
-            revert TaskMarketInvalidView(params.spec.nSamples, params.spec.batchSize);
-        }
-        Duration challengeWindow = params.challengeWindow.isZero()
-            ? cfg.defaultChallengeWindow
-            : params.challengeWindow;
-        // INVARIANT: verifiers always get at least the minimum time to challenge.
-        if (challengeWindow.toSeconds() < cfg.minChallengeWindow.toSeconds()) {
-            revert TaskMarketChallengeWindowTooShort(challengeWindow.toSeconds(), cfg.minChallengeWindow.toSeconds());
-        }
-        Duration solveWindow = params.solveWindow.isZero() ? cfg.defaultSolveWindow : params.solveWindow;
+        (Duration solveWindow, Duration challengeWindow) = _validate(params);
 
         // Ids are sequential from 1; cannot overflow 2^256.
         uint256 id = _nextTaskId;
@@ -260,7 +236,10 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuardTransient {
     // ------------------------------------------------------------------------------------------
 
     /// @inheritdoc ITaskMarket
-    function openDispute(TaskId taskId, address challenger) external onlyRole(DISPUTE_ROLE) returns (address solver) {
+    function openDispute(
+        TaskId taskId,
+        address challenger
+    ) external onlyRole(DISPUTE_ROLE) returns (address solver) {
         Task storage t = _tasks[taskId];
         _expectStatus(taskId, t, TaskStatus.Submitted);
         uint256 challengeEnd = t.deadline;
@@ -368,10 +347,11 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuardTransient {
         uint256 n = _ceilDiv(t.totalSteps, t.checkpointInterval);
         if (index == n) {
             TaskStatus status = t.status;
-            bool submitted = status == TaskStatus.Submitted ||
-                status == TaskStatus.Finalized ||
-                status == TaskStatus.Rejected ||
-                status == TaskStatus.Refunded;
+            bool submitted =
+                status == TaskStatus.Submitted ||
+                    status == TaskStatus.Finalized ||
+                    status == TaskStatus.Rejected ||
+                    status == TaskStatus.Refunded;
             return submitted && stateHash == t.finalStateHash;
         }
         if (index > t.checkpointsCommitted) return false;
@@ -381,7 +361,9 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuardTransient {
         if (index < first || index - first >= count) return false;
         if (proof.path.length != _listDepth(count)) return false;
         bytes32 root = LibHash.rootFromPath(stateHash, index - first, proof.path);
-        return LibHash.checkpointBatch(proof.firstIndex, proof.count, root) == _batches[taskId][proof.batchIndex];
+        return
+            LibHash.checkpointBatch(proof.firstIndex, proof.count, root) ==
+            _batches[taskId][proof.batchIndex];
     }
 
     // ------------------------------------------------------------------------------------------
@@ -428,6 +410,39 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuardTransient {
             open -= 1;
         }
         t.openDisputes = open;
+    }
+
+    /// @dev Checks task parameters against the configuration; returns the effective windows.
+    function _validate(
+        TaskParams calldata params
+    ) internal view returns (Duration solveWindow, Duration challengeWindow) {
+        MarketConfig memory cfg = _config;
+        // INVARIANT: an escrowed task always pays something.
+        if (params.reward == 0) revert TaskMarketZeroReward();
+        // INVARIANT: solver stake is at least the market minimum.
+        if (params.solverStake < cfg.minSolverStake) {
+            revert TaskMarketStakeTooLow(params.solverStake, cfg.minSolverStake);
+        }
+        uint256 totalSteps = params.totalSteps;
+        uint256 interval = params.checkpointInterval;
+        // INVARIANT: N ≥ 1 and fits the 24-bit checkpoint counters.
+        if (totalSteps == 0 || interval == 0 || _ceilDiv(totalSteps, interval) >= MAX_CHECKPOINTS) {
+            revert TaskMarketInvalidSchedule(totalSteps, interval);
+        }
+        // INVARIANT: the batch view (sample index mod nSamples) is well defined.
+        if (params.spec.nSamples == 0 || params.spec.batchSize == 0) {
+            revert TaskMarketInvalidView(params.spec.nSamples, params.spec.batchSize);
+        }
+        challengeWindow =
+            params.challengeWindow.isZero() ? cfg.defaultChallengeWindow : params.challengeWindow;
+        // INVARIANT: verifiers always get at least the minimum time to challenge.
+        if (challengeWindow.toSeconds() < cfg.minChallengeWindow.toSeconds()) {
+            revert TaskMarketChallengeWindowTooShort(
+                challengeWindow.toSeconds(),
+                cfg.minChallengeWindow.toSeconds()
+            );
+        }
+        solveWindow = params.solveWindow.isZero() ? cfg.defaultSolveWindow : params.solveWindow;
     }
 
     /// @dev Validates and stores a configuration.

@@ -47,7 +47,12 @@ interface IStakeManager {
     /// @notice `account` deposited `amount` tokens into its free balance.
     event StakeDeposited(address indexed account, uint256 amount);
     /// @notice `amount` moved from free to pending; the whole pending balance `pending` unlocks at `releaseTime`.
-    event StakeWithdrawalRequested(address indexed account, uint256 amount, uint256 pending, uint256 releaseTime);
+    event StakeWithdrawalRequested(
+        address indexed account,
+        uint256 amount,
+        uint256 pending,
+        uint256 releaseTime
+    );
     /// @notice The pending balance `amount` moved back to free.
     event StakeWithdrawalCancelled(address indexed account, uint256 amount);
     /// @notice `amount` pending tokens were transferred to `account`.

@@ -169,9 +169,19 @@ interface ITaskMarket {
     /// @notice A dispute by `challenger` was opened; `openDisputes` are now open on the task.
     event DisputeOpened(TaskId indexed taskId, address indexed challenger, uint256 openDisputes);
     /// @notice A dispute by `challenger` was resolved (`solverWon`); `openDisputes` remain open.
-    event DisputeResolved(TaskId indexed taskId, address indexed challenger, bool solverWon, uint256 openDisputes);
+    event DisputeResolved(
+        TaskId indexed taskId,
+        address indexed challenger,
+        bool solverWon,
+        uint256 openDisputes
+    );
     /// @notice The solver was proven wrong: `slashed` stake was slashed, the task is rejected.
-    event TaskRejected(TaskId indexed taskId, address indexed solver, address indexed challenger, uint256 slashed);
+    event TaskRejected(
+        TaskId indexed taskId,
+        address indexed solver,
+        address indexed challenger,
+        uint256 slashed
+    );
     /// @notice The reward of a rejected task was returned to the submitter.
     event TaskReclaimed(TaskId indexed taskId, address indexed submitter, uint256 refund);
     /// @notice The admin changed the market configuration.

@@ -90,10 +90,18 @@ contract StakeManager is IStakeManager, AccessControl, ReentrancyGuardTransient 
     }
 
     /// @inheritdoc IStakeManager
-    function depositWithPermit(uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external nonReentrant {
+    function depositWithPermit(
+        uint256 amount,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external nonReentrant {
         // A front-run permit makes this call revert although the allowance is in place; ignore
         // the failure and let transferFrom decide.
-        try IERC20Permit(address(TOKEN)).permit(msg.sender, address(this), amount, deadline, v, r, s) {} catch {}
+        try
+            IERC20Permit(address(TOKEN)).permit(msg.sender, address(this), amount, deadline, v, r, s)
+        {} catch {}
         _deposit(amount);
     }
 

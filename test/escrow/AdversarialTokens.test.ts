@@ -10,13 +10,20 @@ const { ethers } = hre;
 async function reentrantFixture() {
   const [admin, dispute, sink, honest] = await ethers.getSigners();
   const token = await ethers.deployContract("ReentrantToken");
-  const { stakeManager, market } = await deployMarketOn(await token.getAddress(), sink.address, dispute.address);
+  const { stakeManager, market } = await deployMarketOn(
+    await token.getAddress(),
+    sink.address,
+    dispute.address,
+  );
   const attacker = await ethers.deployContract("Attacker");
   const a = await attacker.getAddress();
   await token.mint(a, 1_000n * E18);
   await token.mint(honest.address, 1_000n * E18);
   for (const spender of [await stakeManager.getAddress(), await market.getAddress()]) {
-    await attacker.exec(await token.getAddress(), token.interface.encodeFunctionData("approve", [spender, ethers.MaxUint256]));
+    await attacker.exec(
+      await token.getAddress(),
+      token.interface.encodeFunctionData("approve", [spender, ethers.MaxUint256]),
+    );
     await token.connect(honest).approve(spender, ethers.MaxUint256);
   }
   return { admin, dispute, sink, honest, token, stakeManager, market, attacker };
@@ -72,9 +79,16 @@ describe("adversarial tokens", function () {
       await time.increase(TestConfig.unbondingDelay);
       const withdraw = sm.interface.encodeFunctionData("withdraw");
       await arm(fx, sm, withdraw, true);
-      await expect(exec(fx.attacker, sm, withdraw)).to.be.revertedWithCustomError(sm, "ReentrancyGuardReentrantCall");
+      await expect(exec(fx.attacker, sm, withdraw)).to.be.revertedWithCustomError(
+        sm,
+        "ReentrancyGuardReentrantCall",
+      );
       await arm(fx, sm, withdraw, false);
-      await expect(exec(fx.attacker, sm, withdraw)).to.changeTokenBalances(fx.token, [fx.attacker, sm], [60n * E18, -60n * E18]);
+      await expect(exec(fx.attacker, sm, withdraw)).to.changeTokenBalances(
+        fx.token,
+        [fx.attacker, sm],
+        [60n * E18, -60n * E18],
+      );
       expect(await fx.token.lastReentryOk()).to.equal(false);
       expect(await fx.token.lastReentryData()).to.equal(REENTRANT);
       expect((await sm.balancesOf(fx.attacker.target)).pending).to.equal(0);
@@ -86,7 +100,10 @@ describe("adversarial tokens", function () {
       const sm = fx.stakeManager;
       const dep = sm.interface.encodeFunctionData("deposit", [10n * E18]);
       await arm(fx, sm, dep, true);
-      await expect(exec(fx.attacker, sm, dep)).to.be.revertedWithCustomError(sm, "ReentrancyGuardReentrantCall");
+      await expect(exec(fx.attacker, sm, dep)).to.be.revertedWithCustomError(
+        sm,
+        "ReentrancyGuardReentrantCall",
+      );
       await arm(fx, sm, dep, false);
       await exec(fx.attacker, sm, dep);
       expect(await sm.freeOf(fx.attacker.target)).to.equal(10n * E18);
@@ -103,9 +120,16 @@ describe("adversarial tokens", function () {
       await time.increase(DAY);
       const finalize = m.interface.encodeFunctionData("finalize", [1]);
       await arm(fx, m, finalize, true);
-      await expect(exec(fx.attacker, m, finalize)).to.be.revertedWithCustomError(m, "ReentrancyGuardReentrantCall");
+      await expect(exec(fx.attacker, m, finalize)).to.be.revertedWithCustomError(
+        m,
+        "ReentrancyGuardReentrantCall",
+      );
       await arm(fx, m, finalize, false);
-      await expect(exec(fx.attacker, m, finalize)).to.changeTokenBalances(fx.token, [fx.attacker, m], [50n * E18, -50n * E18]);
+      await expect(exec(fx.attacker, m, finalize)).to.changeTokenBalances(
+        fx.token,
+        [fx.attacker, m],
+        [50n * E18, -50n * E18],
+      );
       expect(await fx.token.lastReentryData()).to.equal(REENTRANT);
       await expect(exec(fx.attacker, m, finalize))
         .to.be.revertedWithCustomError(m, "TaskMarketWrongStatus")
@@ -116,9 +140,14 @@ describe("adversarial tokens", function () {
     it("cannot be refunded twice on cancel or reclaim, nor re-enter createTask", async function () {
       const fx = await loadFixture(reentrantFixture);
       const { market: m, stakeManager: sm } = fx;
-      const create = m.interface.encodeFunctionData("createTask", [taskParams({ totalSteps: 100n, checkpointInterval: 100n })]);
+      const create = m.interface.encodeFunctionData("createTask", [
+        taskParams({ totalSteps: 100n, checkpointInterval: 100n }),
+      ]);
       await arm(fx, m, create, true);
-      await expect(exec(fx.attacker, m, create)).to.be.revertedWithCustomError(m, "ReentrancyGuardReentrantCall");
+      await expect(exec(fx.attacker, m, create)).to.be.revertedWithCustomError(
+        m,
+        "ReentrancyGuardReentrantCall",
+      );
       await fx.token.disarm();
       await exec(fx.attacker, m, create); // task 1
       await exec(fx.attacker, m, create); // task 2
@@ -149,7 +178,11 @@ describe("adversarial tokens", function () {
     async function feeFixture() {
       const [admin, dispute, sink, user] = await ethers.getSigners();
       const token = await ethers.deployContract("FeeOnTransferToken", [100]); // 1 %
-      const { stakeManager, market } = await deployMarketOn(await token.getAddress(), sink.address, dispute.address);
+      const { stakeManager, market } = await deployMarketOn(
+        await token.getAddress(),
+        sink.address,
+        dispute.address,
+      );
       await token.mint(user.address, 1_000n * E18);
       await token.connect(user).approve(stakeManager.target, ethers.MaxUint256);
       await token.connect(user).approve(market.target, ethers.MaxUint256);

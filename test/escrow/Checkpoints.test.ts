@@ -26,7 +26,13 @@ interface Batch {
 }
 
 /** Streams checkpoints 1..N−1 with the given batch sizes (cycled) and returns the batches. */
-async function streamBatches(f: MarketFixture, taskId: bigint, n: number, sizes: number[], solver = f.solver): Promise<Batch[]> {
+async function streamBatches(
+  f: MarketFixture,
+  taskId: bigint,
+  n: number,
+  sizes: number[],
+  solver = f.solver,
+): Promise<Batch[]> {
   const batches: Batch[] = [];
   let next = 1;
   for (let b = 0; next <= n - 1; b++) {
@@ -54,7 +60,9 @@ describe("TaskMarket checkpoint commitments", function () {
     const { taskId } = await claimedTask(f, params);
     const batches = await streamBatches(f, taskId, numCheckpoints(params), [1, 2, 3, 5, 8, 13, 64, 3]);
     for (const b of batches) {
-      expect(await f.market.batchCommitment(taskId, b.batchIndex)).to.equal(hex(checkpointBatchHash(b.firstIndex, b.hashes.map(buf))));
+      expect(await f.market.batchCommitment(taskId, b.batchIndex)).to.equal(
+        hex(checkpointBatchHash(b.firstIndex, b.hashes.map(buf))),
+      );
     }
     expect((await f.market.getTask(taskId)).batchCount).to.equal(BigInt(batches.length));
   });
@@ -88,7 +96,9 @@ describe("TaskMarket checkpoint commitments", function () {
     await time.increase(TestConfig.defaultChallengeWindow);
     await f.market.finalize(taskId);
     expect(await f.market.verifyCheckpoint(taskId, n, finalHash, noProof)).to.equal(true);
-    expect(await f.market.verifyCheckpoint(taskId, 5, batches[0].hashes[4], proofFor(batches[0], 5))).to.equal(true);
+    expect(
+      await f.market.verifyCheckpoint(taskId, 5, batches[0].hashes[4], proofFor(batches[0], 5)),
+    ).to.equal(true);
   });
 
   it("rejects malformed proofs: wrong batch, wrong bounds, wrong path length, internal nodes", async function () {
@@ -117,9 +127,13 @@ describe("TaskMarket checkpoint commitments", function () {
     // An internal node of the batch tree is not a checkpoint, even with a consistent shorter path.
     const internal = hex(nodeHash(buf(b0.hashes[0]), buf(b0.hashes[1])));
     const full = proofFor(b0, 1);
-    expect(await f.market.verifyCheckpoint(taskId, 1, internal, { ...full, path: full.path.slice(1) })).to.equal(false);
+    expect(
+      await f.market.verifyCheckpoint(taskId, 1, internal, { ...full, path: full.path.slice(1) }),
+    ).to.equal(false);
     // Past the committed prefix.
-    expect(await f.market.verifyCheckpoint(taskId, 30, randomHash(), { ...good, firstIndex: 30 })).to.equal(false);
+    expect(await f.market.verifyCheckpoint(taskId, 30, randomHash(), { ...good, firstIndex: 30 })).to.equal(
+      false,
+    );
     // Unknown task.
     expect(await f.market.verifyCheckpoint(99, 0, params.initialStateHash, noProof)).to.equal(false);
   });
@@ -133,7 +147,9 @@ describe("TaskMarket checkpoint commitments", function () {
     await f.market.expire(taskId);
     for (const b of old) {
       expect(await f.market.batchCommitment(taskId, b.batchIndex)).to.equal(ethers.ZeroHash);
-      expect(await f.market.verifyCheckpoint(taskId, b.firstIndex, b.hashes[0], proofFor(b, b.firstIndex))).to.equal(false);
+      expect(
+        await f.market.verifyCheckpoint(taskId, b.firstIndex, b.hashes[0], proofFor(b, b.firstIndex)),
+      ).to.equal(false);
     }
     await stake(f, f.solver2, params.solverStake as bigint);
     await f.market.connect(f.solver2).claim(taskId);

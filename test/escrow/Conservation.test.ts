@@ -12,7 +12,15 @@
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { deployMarketFixture, E18, randomHash, randomHashes, Status, TestConfig, type MarketFixture } from "../fixtures/market";
+import {
+  deployMarketFixture,
+  E18,
+  randomHash,
+  randomHashes,
+  Status,
+  TestConfig,
+  type MarketFixture,
+} from "../fixtures/market";
 
 const SEEDS = [1, 2, 3];
 const STEPS = 140;
@@ -30,7 +38,8 @@ function rng(seed: number) {
   };
   const int = (lo: number, hi: number): number => lo + Math.floor(next() * (hi - lo + 1));
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)];
-  const big = (lo: bigint, hi: bigint): bigint => lo + (BigInt(Math.floor(next() * 1e12)) * (hi - lo)) / 1_000_000_000_000n;
+  const big = (lo: bigint, hi: bigint): bigint =>
+    lo + (BigInt(Math.floor(next() * 1e12)) * (hi - lo)) / 1_000_000_000_000n;
   return { next, int, pick, big };
 }
 
@@ -99,8 +108,15 @@ async function checkInvariants(f: MarketFixture, model: Model, step: string): Pr
   }
   for (const [addr, a] of model.accts) {
     const b = await sm.balancesOf(addr);
-    expect([b.free, b.locked, b.pending, b.releaseTime], `${step}: balances of ${addr}`).to.deep.equal([a.free, a.locked, a.pending, a.releaseTime]);
-    expect(await sm.lockedBy(market, addr), `${step}: market lock of ${addr}`).to.equal(marketLocks.get(addr) ?? 0n);
+    expect([b.free, b.locked, b.pending, b.releaseTime], `${step}: balances of ${addr}`).to.deep.equal([
+      a.free,
+      a.locked,
+      a.pending,
+      a.releaseTime,
+    ]);
+    expect(await sm.lockedBy(market, addr), `${step}: market lock of ${addr}`).to.equal(
+      marketLocks.get(addr) ?? 0n,
+    );
     expect(await f.token.balanceOf(addr), `${step}: wallet of ${addr}`).to.equal(a.wallet);
     stakeOwed += b.free + b.locked + b.pending;
     wallets += a.wallet;
@@ -111,7 +127,14 @@ async function checkInvariants(f: MarketFixture, model: Model, step: string): Pr
     expect(
       [c.status, c.solver, c.checkpointsCommitted, c.batchCount, c.openDisputes, c.deadline],
       `${step}: task ${t.id}`,
-    ).to.deep.equal([t.status, t.solver?.address ?? "0x0000000000000000000000000000000000000000", BigInt(t.committed), BigInt(t.batches), BigInt(t.openDisputes), t.deadline]);
+    ).to.deep.equal([
+      t.status,
+      t.solver?.address ?? "0x0000000000000000000000000000000000000000",
+      BigInt(t.committed),
+      BigInt(t.batches),
+      BigInt(t.openDisputes),
+      t.deadline,
+    ]);
     if (OWING.includes(c.status)) escrowOwed += c.reward;
   }
   const smBalance = await f.token.balanceOf(await sm.getAddress());
@@ -446,7 +469,16 @@ describe("token conservation (seeded random sequences)", function () {
     });
   }
   it("the seeds together exercise every action", function () {
-    const all = ["create", "deposit", "requestWithdrawal", "withdraw", "cancelWithdrawal", "claim", "cancel", "commit"];
+    const all = [
+      "create",
+      "deposit",
+      "requestWithdrawal",
+      "withdraw",
+      "cancelWithdrawal",
+      "claim",
+      "cancel",
+      "commit",
+    ];
     all.push("submitFinal", "expire", "finalize", "openDispute", "resolve", "reclaim", "wait");
     expect(Object.keys(seen).sort(), JSON.stringify(seen)).to.deep.equal(all.sort());
   });

@@ -19,7 +19,13 @@ describe("Ignition modules", function () {
     expect(await sm.slashSink()).to.equal(deployer.address);
     expect(await sm.slashSinkBps()).to.equal(MarketDefaults.slashSinkBps);
     const c = await market.config();
-    expect([c.minSolverStake, c.minChallengeWindow, c.defaultChallengeWindow, c.defaultSolveWindow, c.expiryPenaltyBps]).to.deep.equal([
+    expect([
+      c.minSolverStake,
+      c.minChallengeWindow,
+      c.defaultChallengeWindow,
+      c.defaultSolveWindow,
+      c.expiryPenaltyBps,
+    ]).to.deep.equal([
       MarketDefaults.minSolverStake,
       BigInt(MarketDefaults.minChallengeWindow),
       BigInt(MarketDefaults.defaultChallengeWindow),

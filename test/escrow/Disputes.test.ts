@@ -40,7 +40,9 @@ describe("TaskMarket dispute hooks", function () {
     it("rejects unknown tasks and tasks that are not Submitted", async function () {
       const f = await loadFixture(deployMarketFixture);
       const d = f.market.connect(f.dispute);
-      await expect(d.openDispute(42, f.challenger.address)).to.be.revertedWithCustomError(f.market, "TaskMarketUnknownTask").withArgs(42);
+      await expect(d.openDispute(42, f.challenger.address))
+        .to.be.revertedWithCustomError(f.market, "TaskMarketUnknownTask")
+        .withArgs(42);
       const open = await createTask(f, f.submitter);
       await expect(d.openDispute(open, f.challenger.address))
         .to.be.revertedWithCustomError(f.market, "TaskMarketWrongStatus")
@@ -67,14 +69,18 @@ describe("TaskMarket dispute hooks", function () {
     it("returns the solver, counts open disputes and blocks finalize", async function () {
       const f = await loadFixture(deployMarketFixture);
       const { taskId } = await submittedTask(f);
-      expect(await f.market.connect(f.dispute).openDispute.staticCall(taskId, f.challenger.address)).to.equal(f.solver.address);
+      expect(await f.market.connect(f.dispute).openDispute.staticCall(taskId, f.challenger.address)).to.equal(
+        f.solver.address,
+      );
       await f.market.connect(f.dispute).openDispute(taskId, f.challenger.address);
       await expect(f.market.connect(f.dispute).openDispute(taskId, f.others[0].address))
         .to.emit(f.market, "DisputeOpened")
         .withArgs(taskId, f.others[0].address, 2);
       expect((await f.market.getTask(taskId)).openDisputes).to.equal(2);
       await time.increase(TestConfig.defaultChallengeWindow);
-      await expect(f.market.finalize(taskId)).to.be.revertedWithCustomError(f.market, "TaskMarketDisputesOpen").withArgs(taskId, 2);
+      await expect(f.market.finalize(taskId))
+        .to.be.revertedWithCustomError(f.market, "TaskMarketDisputesOpen")
+        .withArgs(taskId, 2);
     });
   });
 
@@ -82,7 +88,9 @@ describe("TaskMarket dispute hooks", function () {
     it("rejects unknown tasks and tasks without an open dispute", async function () {
       const f = await loadFixture(deployMarketFixture);
       const d = f.market.connect(f.dispute);
-      await expect(d.resolveForSolver(8, f.challenger.address)).to.be.revertedWithCustomError(f.market, "TaskMarketUnknownTask").withArgs(8);
+      await expect(d.resolveForSolver(8, f.challenger.address))
+        .to.be.revertedWithCustomError(f.market, "TaskMarketUnknownTask")
+        .withArgs(8);
       const { taskId } = await submittedTask(f);
       await expect(d.resolveForSolver(taskId, f.challenger.address))
         .to.be.revertedWithCustomError(f.market, "TaskMarketNoOpenDispute")
@@ -99,7 +107,9 @@ describe("TaskMarket dispute hooks", function () {
       await expect(d.resolveForSolver(taskId, f.challenger.address))
         .to.emit(f.market, "DisputeResolved")
         .withArgs(taskId, f.challenger.address, true, 1);
-      await expect(f.market.finalize(taskId)).to.be.revertedWithCustomError(f.market, "TaskMarketDisputesOpen").withArgs(taskId, 1);
+      await expect(f.market.finalize(taskId))
+        .to.be.revertedWithCustomError(f.market, "TaskMarketDisputesOpen")
+        .withArgs(taskId, 1);
       await d.resolveForSolver(taskId, f.others[0].address);
       await expect(f.market.finalize(taskId)).to.changeTokenBalance(f.token, f.solver, REWARD);
       expect((await f.market.getTask(taskId)).status).to.equal(Status.Finalized);
@@ -140,11 +150,21 @@ describe("TaskMarket dispute hooks", function () {
       await d.openDispute(taskId, f.challenger.address);
       expect(await d.resolveForChallenger.staticCall(taskId, f.challenger.address)).to.equal(STAKE);
       const tx = d.resolveForChallenger(taskId, f.challenger.address);
-      await expect(tx).to.emit(f.market, "TaskRejected").withArgs(taskId, f.solver.address, f.challenger.address, STAKE);
+      await expect(tx)
+        .to.emit(f.market, "TaskRejected")
+        .withArgs(taskId, f.solver.address, f.challenger.address, STAKE);
       await expect(tx).to.emit(f.market, "DisputeResolved").withArgs(taskId, f.challenger.address, false, 0);
       await expect(tx)
         .to.emit(f.stakeManager, "StakeSlashed")
-        .withArgs(f.solver.address, await f.market.getAddress(), f.challenger.address, STAKE, STAKE - toSink, f.sink.address, toSink);
+        .withArgs(
+          f.solver.address,
+          await f.market.getAddress(),
+          f.challenger.address,
+          STAKE,
+          STAKE - toSink,
+          f.sink.address,
+          toSink,
+        );
       await expect(tx).to.changeTokenBalances(f.token, [f.market, f.stakeManager, f.submitter], [0, 0, 0]);
       expect((await f.market.getTask(taskId)).status).to.equal(Status.Rejected);
       const b = await f.stakeManager.balancesOf(f.solver.address);
@@ -181,7 +201,9 @@ describe("TaskMarket dispute hooks", function () {
       await expect(tx).to.emit(f.market, "DisputeResolved").withArgs(taskId, f.challenger.address, false, 1);
       await expect(tx).to.not.emit(f.market, "TaskRejected");
       await expect(tx).to.not.emit(f.stakeManager, "StakeSlashed");
-      await expect(d.resolveForSolver(taskId, c3.address)).to.emit(f.market, "DisputeResolved").withArgs(taskId, c3.address, true, 0);
+      await expect(d.resolveForSolver(taskId, c3.address))
+        .to.emit(f.market, "DisputeResolved")
+        .withArgs(taskId, c3.address, true, 0);
       expect(await f.stakeManager.freeOf(c2.address)).to.equal(STAKE - toSink);
       expect(await f.stakeManager.freeOf(f.challenger.address)).to.equal(0);
       await time.increase(TestConfig.defaultChallengeWindow);
@@ -194,7 +216,9 @@ describe("TaskMarket dispute hooks", function () {
   describe("reclaim", function () {
     it("rejects unknown tasks and tasks that are not Rejected", async function () {
       const f = await loadFixture(deployMarketFixture);
-      await expect(f.market.reclaim(11)).to.be.revertedWithCustomError(f.market, "TaskMarketUnknownTask").withArgs(11);
+      await expect(f.market.reclaim(11))
+        .to.be.revertedWithCustomError(f.market, "TaskMarketUnknownTask")
+        .withArgs(11);
       const { taskId } = await submittedTask(f);
       await expect(f.market.reclaim(taskId))
         .to.be.revertedWithCustomError(f.market, "TaskMarketWrongStatus")

@@ -8,12 +8,20 @@ describe("gas budgets (issue #2)", function () {
     const f = await loadFixture(deployMarketFixture);
     const g = await measureGas(f);
     if (process.env.REPORT_GAS === "true" || process.env.GAS_VERBOSE) {
-      console.log(Object.entries(g).map(([k, v]) => `      ${k}: ${v}`).join("\n"));
+      console.log(
+        Object.entries(g)
+          .map(([k, v]) => `      ${k}: ${v}`)
+          .join("\n"),
+      );
     }
     expect(g.createTask, "createTask").to.be.lessThanOrEqual(GasBudget.createTask);
     expect(g.claim, "claim").to.be.lessThanOrEqual(GasBudget.claim);
-    expect(g.finalize, "finalize (solver wallet empty: worst case)").to.be.lessThanOrEqual(GasBudget.finalize);
+    expect(g.finalize, "finalize (solver wallet empty: worst case)").to.be.lessThanOrEqual(
+      GasBudget.finalize,
+    );
     expect(g.finalizeFundedSolver, "finalize").to.be.lessThanOrEqual(GasBudget.finalize);
-    expect(g.perCheckpointIn64, "commitCheckpoints(64) / 64").to.be.lessThanOrEqual(GasBudget.perCheckpointIn64);
+    expect(g.perCheckpointIn64, "commitCheckpoints(64) / 64").to.be.lessThanOrEqual(
+      GasBudget.perCheckpointIn64,
+    );
   });
 });

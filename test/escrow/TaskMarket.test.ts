@@ -29,7 +29,13 @@ describe("TaskMarket", function () {
       expect(await f.market.stakeManager()).to.equal(await f.stakeManager.getAddress());
       expect(await f.market.token()).to.equal(await f.token.getAddress());
       const c = await f.market.config();
-      expect([c.minSolverStake, c.minChallengeWindow, c.defaultChallengeWindow, c.defaultSolveWindow, c.expiryPenaltyBps]).to.deep.equal([
+      expect([
+        c.minSolverStake,
+        c.minChallengeWindow,
+        c.defaultChallengeWindow,
+        c.defaultSolveWindow,
+        c.expiryPenaltyBps,
+      ]).to.deep.equal([
         TestConfig.minSolverStake,
         BigInt(TestConfig.minChallengeWindow),
         BigInt(TestConfig.defaultChallengeWindow),
@@ -58,22 +64,36 @@ describe("TaskMarket", function () {
         { ...good, defaultChallengeWindow: 9 },
         { ...good, expiryPenaltyBps: 10_001 },
       ]) {
-        await expect(f.market.setConfig(bad)).to.be.revertedWithCustomError(f.market, "TaskMarketInvalidConfig");
+        await expect(f.market.setConfig(bad)).to.be.revertedWithCustomError(
+          f.market,
+          "TaskMarketInvalidConfig",
+        );
       }
       await expect(f.market.setConfig(good))
         .to.emit(f.market, "MarketConfigUpdated")
-        .withArgs([good.minSolverStake, good.minChallengeWindow, good.defaultChallengeWindow, good.defaultSolveWindow, good.expiryPenaltyBps]);
+        .withArgs([
+          good.minSolverStake,
+          good.minChallengeWindow,
+          good.defaultChallengeWindow,
+          good.defaultSolveWindow,
+          good.expiryPenaltyBps,
+        ]);
       expect((await f.market.config()).defaultSolveWindow).to.equal(5);
     });
 
     it("rejects an inconsistent config at construction", async function () {
       const f = await loadFixture(deployMarketFixture);
       const factory = await ethers.getContractFactory("TaskMarket");
-      const bad = { minSolverStake: 0, minChallengeWindow: 10, defaultChallengeWindow: 5, defaultSolveWindow: 5, expiryPenaltyBps: 0 };
-      await expect(factory.deploy(await f.stakeManager.getAddress(), f.admin.address, bad)).to.be.revertedWithCustomError(
-        f.market,
-        "TaskMarketInvalidConfig",
-      );
+      const bad = {
+        minSolverStake: 0,
+        minChallengeWindow: 10,
+        defaultChallengeWindow: 5,
+        defaultSolveWindow: 5,
+        expiryPenaltyBps: 0,
+      };
+      await expect(
+        factory.deploy(await f.stakeManager.getAddress(), f.admin.address, bad),
+      ).to.be.revertedWithCustomError(f.market, "TaskMarketInvalidConfig");
     });
   });
 
@@ -82,7 +102,10 @@ describe("TaskMarket", function () {
       const f = await loadFixture(deployMarketFixture);
       await fund(f, f.submitter, 1_000n * E18);
       const m = f.market.connect(f.submitter);
-      await expect(m.createTask(taskParams({ reward: 0n }))).to.be.revertedWithCustomError(f.market, "TaskMarketZeroReward");
+      await expect(m.createTask(taskParams({ reward: 0n }))).to.be.revertedWithCustomError(
+        f.market,
+        "TaskMarketZeroReward",
+      );
       await expect(m.createTask(taskParams({ solverStake: TestConfig.minSolverStake - 1n })))
         .to.be.revertedWithCustomError(f.market, "TaskMarketStakeTooLow")
         .withArgs(TestConfig.minSolverStake - 1n, TestConfig.minSolverStake);
@@ -96,7 +119,10 @@ describe("TaskMarket", function () {
       await expect(m.createTask(taskParams({ totalSteps: 2n ** 24n, checkpointInterval: 1n })))
         .to.be.revertedWithCustomError(f.market, "TaskMarketInvalidSchedule")
         .withArgs(2n ** 24n, 1);
-      await expect(m.createTask(taskParams({ totalSteps: 2n ** 24n - 1n, checkpointInterval: 1n }))).to.emit(f.market, "TaskCreated");
+      await expect(m.createTask(taskParams({ totalSteps: 2n ** 24n - 1n, checkpointInterval: 1n }))).to.emit(
+        f.market,
+        "TaskCreated",
+      );
       const spec = { programHash: randomHash(), datasetHash: randomHash(), nSamples: 0n, batchSize: 8n };
       await expect(m.createTask(taskParams({ spec })))
         .to.be.revertedWithCustomError(f.market, "TaskMarketInvalidView")
@@ -120,11 +146,21 @@ describe("TaskMarket", function () {
     it("escrows the reward, stores the task and emits TaskCreated with the work spec", async function () {
       const f = await loadFixture(deployMarketFixture);
       await fund(f, f.submitter, 100n * E18);
-      const p = taskParams({ totalSteps: 1_001n, checkpointInterval: 100n, solveWindow: 5_000n, challengeWindow: 7_200n });
+      const p = taskParams({
+        totalSteps: 1_001n,
+        checkpointInterval: 100n,
+        solveWindow: 5_000n,
+        challengeWindow: 7_200n,
+      });
       const tx = f.market.connect(f.submitter).createTask(p);
       await expect(tx)
         .to.emit(f.market, "TaskCreated")
-        .withArgs(1, f.submitter.address, [p.spec.programHash, p.spec.datasetHash, p.spec.nSamples, p.spec.batchSize]);
+        .withArgs(1, f.submitter.address, [
+          p.spec.programHash,
+          p.spec.datasetHash,
+          p.spec.nSamples,
+          p.spec.batchSize,
+        ]);
       await expect(tx).to.changeTokenBalances(f.token, [f.submitter, f.market], [-50n * E18, 50n * E18]);
       expect(await f.market.taskCount()).to.equal(1);
       const t = await f.market.getTask(1);
@@ -139,22 +175,22 @@ describe("TaskMarket", function () {
       );
       expect(t.initialStateHash).to.equal(p.initialStateHash);
       expect(t.submitter).to.equal(f.submitter.address);
-      expect([t.totalSteps, t.checkpointInterval, t.reward, t.solverStake, t.solveWindow, t.challengeWindow]).to.deep.equal([
-        1_001n,
-        100n,
-        50n * E18,
-        20n * E18,
-        5_000n,
-        7_200n,
-      ]);
-      expect([t.solver, t.status, t.deadline, t.checkpointsCommitted, t.batchCount, t.openDisputes]).to.deep.equal([
-        ethers.ZeroAddress,
-        Status.Open,
-        0n,
-        0n,
-        0n,
-        0n,
-      ]);
+      expect([
+        t.totalSteps,
+        t.checkpointInterval,
+        t.reward,
+        t.solverStake,
+        t.solveWindow,
+        t.challengeWindow,
+      ]).to.deep.equal([1_001n, 100n, 50n * E18, 20n * E18, 5_000n, 7_200n]);
+      expect([
+        t.solver,
+        t.status,
+        t.deadline,
+        t.checkpointsCommitted,
+        t.batchCount,
+        t.openDisputes,
+      ]).to.deep.equal([ethers.ZeroAddress, Status.Open, 0n, 0n, 0n, 0n]);
       expect(await f.market.numCheckpoints(1)).to.equal(11);
       expect(await f.market.verifySpec(1, p.spec)).to.equal(true);
       expect(await f.market.verifySpec(1, { ...p.spec, batchSize: 33n })).to.equal(false);
@@ -175,7 +211,9 @@ describe("TaskMarket", function () {
   describe("cancel", function () {
     it("rejects unknown tasks, other callers and tasks that are not Open", async function () {
       const f = await loadFixture(deployMarketFixture);
-      await expect(f.market.connect(f.submitter).cancel(7)).to.be.revertedWithCustomError(f.market, "TaskMarketUnknownTask").withArgs(7);
+      await expect(f.market.connect(f.submitter).cancel(7))
+        .to.be.revertedWithCustomError(f.market, "TaskMarketUnknownTask")
+        .withArgs(7);
       const { taskId } = await claimedTask(f);
       const id2 = await createTask(f, f.submitter);
       await expect(f.market.connect(f.solver).cancel(id2))
@@ -190,7 +228,9 @@ describe("TaskMarket", function () {
       const f = await loadFixture(deployMarketFixture);
       const id = await createTask(f, f.submitter);
       const tx = f.market.connect(f.submitter).cancel(id);
-      await expect(tx).to.emit(f.market, "TaskCancelled").withArgs(id, 50n * E18);
+      await expect(tx)
+        .to.emit(f.market, "TaskCancelled")
+        .withArgs(id, 50n * E18);
       await expect(tx).to.changeTokenBalances(f.token, [f.submitter, f.market], [50n * E18, -50n * E18]);
       expect((await f.market.getTask(id)).status).to.equal(Status.Cancelled);
       await expect(f.market.connect(f.submitter).cancel(id))
@@ -206,7 +246,9 @@ describe("TaskMarket", function () {
   describe("claim", function () {
     it("rejects unknown tasks and tasks that are not Open", async function () {
       const f = await loadFixture(deployMarketFixture);
-      await expect(f.market.connect(f.solver).claim(1)).to.be.revertedWithCustomError(f.market, "TaskMarketUnknownTask").withArgs(1);
+      await expect(f.market.connect(f.solver).claim(1))
+        .to.be.revertedWithCustomError(f.market, "TaskMarketUnknownTask")
+        .withArgs(1);
       const { taskId } = await claimedTask(f);
       await stake(f, f.solver2, 100n * E18);
       await expect(f.market.connect(f.solver2).claim(taskId))
@@ -232,7 +274,9 @@ describe("TaskMarket", function () {
       await time.setNextBlockTimestamp(now);
       const deadline = now + BigInt(TestConfig.defaultSolveWindow);
       const tx = f.market.connect(f.solver).claim(id);
-      await expect(tx).to.emit(f.market, "TaskClaimed").withArgs(id, f.solver.address, 20n * E18, deadline);
+      await expect(tx)
+        .to.emit(f.market, "TaskClaimed")
+        .withArgs(id, f.solver.address, 20n * E18, deadline);
       await expect(tx)
         .to.emit(f.stakeManager, "StakeLocked")
         .withArgs(f.solver.address, await f.market.getAddress(), 20n * E18);
@@ -240,7 +284,9 @@ describe("TaskMarket", function () {
       expect([t.solver, t.status, t.deadline]).to.deep.equal([f.solver.address, Status.Claimed, deadline]);
       const b = await f.stakeManager.balancesOf(f.solver.address);
       expect([b.free, b.locked]).to.deep.equal([10n * E18, 20n * E18]);
-      expect(await f.stakeManager.lockedBy(await f.market.getAddress(), f.solver.address)).to.equal(20n * E18);
+      expect(await f.stakeManager.lockedBy(await f.market.getAddress(), f.solver.address)).to.equal(
+        20n * E18,
+      );
     });
   });
 
@@ -355,7 +401,12 @@ describe("TaskMarket", function () {
         .to.emit(f.market, "FinalSubmitted")
         .withArgs(taskId, h, now + 2n * BigInt(HOUR));
       const t = await f.market.getTask(taskId);
-      expect([t.status, t.finalStateHash, t.deadline, t.batchCount]).to.deep.equal([Status.Submitted, h, now + 2n * BigInt(HOUR), 3n]);
+      expect([t.status, t.finalStateHash, t.deadline, t.batchCount]).to.deep.equal([
+        Status.Submitted,
+        h,
+        now + 2n * BigInt(HOUR),
+        3n,
+      ]);
       await expect(f.market.connect(f.solver).submitFinal(taskId, h))
         .to.be.revertedWithCustomError(f.market, "TaskMarketWrongStatus")
         .withArgs(taskId, Status.Submitted, Status.Claimed);
@@ -367,14 +418,19 @@ describe("TaskMarket", function () {
     it("accepts a direct final submission when N = 1", async function () {
       const f = await loadFixture(deployMarketFixture);
       const { taskId } = await claimedTask(f, taskParams({ totalSteps: 100n, checkpointInterval: 100n }));
-      await expect(f.market.connect(f.solver).submitFinal(taskId, randomHash())).to.emit(f.market, "FinalSubmitted");
+      await expect(f.market.connect(f.solver).submitFinal(taskId, randomHash())).to.emit(
+        f.market,
+        "FinalSubmitted",
+      );
     });
   });
 
   describe("finalize", function () {
     it("rejects unknown tasks and tasks that are not Submitted", async function () {
       const f = await loadFixture(deployMarketFixture);
-      await expect(f.market.finalize(4)).to.be.revertedWithCustomError(f.market, "TaskMarketUnknownTask").withArgs(4);
+      await expect(f.market.finalize(4))
+        .to.be.revertedWithCustomError(f.market, "TaskMarketUnknownTask")
+        .withArgs(4);
       const { taskId } = await claimedTask(f);
       await expect(f.market.finalize(taskId))
         .to.be.revertedWithCustomError(f.market, "TaskMarketWrongStatus")
@@ -397,8 +453,12 @@ describe("TaskMarket", function () {
       const { deadline } = await f.market.getTask(taskId);
       await time.setNextBlockTimestamp(deadline);
       const tx = f.market.connect(f.others[0]).finalize(taskId);
-      await expect(tx).to.emit(f.market, "TaskFinalized").withArgs(taskId, f.solver.address, 50n * E18);
-      await expect(tx).to.emit(f.stakeManager, "StakeUnlocked").withArgs(f.solver.address, await f.market.getAddress(), 20n * E18);
+      await expect(tx)
+        .to.emit(f.market, "TaskFinalized")
+        .withArgs(taskId, f.solver.address, 50n * E18);
+      await expect(tx)
+        .to.emit(f.stakeManager, "StakeUnlocked")
+        .withArgs(f.solver.address, await f.market.getAddress(), 20n * E18);
       await expect(tx).to.changeTokenBalances(f.token, [f.solver, f.market], [50n * E18, -50n * E18]);
       expect((await f.market.getTask(taskId)).status).to.equal(Status.Finalized);
       const b = await f.stakeManager.balancesOf(f.solver.address);
@@ -412,7 +472,9 @@ describe("TaskMarket", function () {
   describe("expire", function () {
     it("rejects unknown tasks, tasks that are not Claimed, and a deadline not yet passed", async function () {
       const f = await loadFixture(deployMarketFixture);
-      await expect(f.market.expire(5)).to.be.revertedWithCustomError(f.market, "TaskMarketUnknownTask").withArgs(5);
+      await expect(f.market.expire(5))
+        .to.be.revertedWithCustomError(f.market, "TaskMarketUnknownTask")
+        .withArgs(5);
       const open = await createTask(f, f.submitter);
       await expect(f.market.expire(open))
         .to.be.revertedWithCustomError(f.market, "TaskMarketWrongStatus")
@@ -447,7 +509,15 @@ describe("TaskMarket", function () {
       await expect(tx).to.emit(f.market, "TaskExpired").withArgs(taskId, f.solver.address, penalty);
       await expect(tx)
         .to.emit(f.stakeManager, "StakeSlashed")
-        .withArgs(f.solver.address, await f.market.getAddress(), f.submitter.address, penalty, penalty - toSink, f.sink.address, toSink);
+        .withArgs(
+          f.solver.address,
+          await f.market.getAddress(),
+          f.submitter.address,
+          penalty,
+          penalty - toSink,
+          f.sink.address,
+          toSink,
+        );
       await expect(tx)
         .to.emit(f.stakeManager, "StakeUnlocked")
         .withArgs(f.solver.address, await f.market.getAddress(), stakeAmount - penalty);
@@ -486,12 +556,21 @@ describe("TaskMarket", function () {
       const { taskId } = await claimedTask(f);
       await time.increase(TestConfig.defaultSolveWindow + 1);
       await f.market.expire(taskId);
-      await expect(f.market.connect(f.submitter).cancel(taskId)).to.changeTokenBalance(f.token, f.submitter, 50n * E18);
+      await expect(f.market.connect(f.submitter).cancel(taskId)).to.changeTokenBalance(
+        f.token,
+        f.submitter,
+        50n * E18,
+      );
     });
 
     it("with a 0% penalty only unlocks; with 100% only slashes", async function () {
       const f = await loadFixture(deployMarketFixture);
-      const base = { minSolverStake: TestConfig.minSolverStake, minChallengeWindow: HOUR, defaultChallengeWindow: DAY, defaultSolveWindow: DAY };
+      const base = {
+        minSolverStake: TestConfig.minSolverStake,
+        minChallengeWindow: HOUR,
+        defaultChallengeWindow: DAY,
+        defaultSolveWindow: DAY,
+      };
       await f.market.setConfig({ ...base, expiryPenaltyBps: 0 });
       const { taskId } = await claimedTask(f);
       await time.increase(DAY + 1);
@@ -502,7 +581,9 @@ describe("TaskMarket", function () {
       await f.market.connect(f.solver).claim(taskId);
       await time.increase(DAY + 1);
       const tx2 = f.market.expire(taskId);
-      await expect(tx2).to.emit(f.market, "TaskExpired").withArgs(taskId, f.solver.address, 20n * E18);
+      await expect(tx2)
+        .to.emit(f.market, "TaskExpired")
+        .withArgs(taskId, f.solver.address, 20n * E18);
       await expect(tx2).to.not.emit(f.stakeManager, "StakeUnlocked");
       expect((await f.stakeManager.balancesOf(f.solver.address)).free).to.equal(0);
     });
@@ -519,9 +600,13 @@ describe("TaskMarket", function () {
         [7n, 3n],
       ]) {
         const id = await createTask(f, f.submitter, taskParams({ totalSteps: t, checkpointInterval: k }));
-        expect(await f.market.numCheckpoints(id)).to.equal(BigInt(numCheckpoints({ totalSteps: t, checkpointInterval: k })));
+        expect(await f.market.numCheckpoints(id)).to.equal(
+          BigInt(numCheckpoints({ totalSteps: t, checkpointInterval: k })),
+        );
       }
-      await expect(f.market.numCheckpoints(99)).to.be.revertedWithCustomError(f.market, "TaskMarketUnknownTask").withArgs(99);
+      await expect(f.market.numCheckpoints(99))
+        .to.be.revertedWithCustomError(f.market, "TaskMarketUnknownTask")
+        .withArgs(99);
     });
   });
 });

@@ -28,11 +28,17 @@ describe("StakeManager", function () {
       expect(await f.stakeManager.slashSinkBps()).to.equal(TestConfig.slashSinkBps);
       expect(await f.stakeManager.unbondingDelay()).to.equal(TestConfig.unbondingDelay);
       const market = await f.market.getAddress();
-      expect(await f.stakeManager.hasRole(await f.stakeManager.DEFAULT_ADMIN_ROLE(), f.admin.address)).to.equal(true);
+      expect(
+        await f.stakeManager.hasRole(await f.stakeManager.DEFAULT_ADMIN_ROLE(), f.admin.address),
+      ).to.equal(true);
       expect(await f.stakeManager.hasRole(await f.stakeManager.LOCKER_ROLE(), market)).to.equal(true);
       expect(await f.stakeManager.hasRole(await f.stakeManager.SLASHER_ROLE(), market)).to.equal(true);
-      expect(await f.stakeManager.hasRole(await f.stakeManager.LOCKER_ROLE(), f.dispute.address)).to.equal(true);
-      expect(await f.stakeManager.hasRole(await f.stakeManager.SLASHER_ROLE(), f.dispute.address)).to.equal(true);
+      expect(await f.stakeManager.hasRole(await f.stakeManager.LOCKER_ROLE(), f.dispute.address)).to.equal(
+        true,
+      );
+      expect(await f.stakeManager.hasRole(await f.stakeManager.SLASHER_ROLE(), f.dispute.address)).to.equal(
+        true,
+      );
       expect(await f.stakeManager.LOCKER_ROLE()).to.equal(ethers.id("LOCKER_ROLE"));
       expect(await f.stakeManager.SLASHER_ROLE()).to.equal(ethers.id("SLASHER_ROLE"));
     });
@@ -82,10 +88,17 @@ describe("StakeManager", function () {
       const f = await loadFixture(stakeFixture);
       await fund(f, f.alice, 5n * E18);
       const tx = f.stakeManager.connect(f.alice).deposit(3n * E18);
-      await expect(tx).to.emit(f.stakeManager, "StakeDeposited").withArgs(f.alice.address, 3n * E18);
+      await expect(tx)
+        .to.emit(f.stakeManager, "StakeDeposited")
+        .withArgs(f.alice.address, 3n * E18);
       await expect(tx).to.changeTokenBalances(f.token, [f.alice, f.stakeManager], [-3n * E18, 3n * E18]);
       await f.stakeManager.connect(f.alice).deposit(2n * E18);
-      expect(await balances(f, f.alice.address)).to.deep.equal({ free: 5n * E18, locked: 0n, pending: 0n, releaseTime: 0n });
+      expect(await balances(f, f.alice.address)).to.deep.equal({
+        free: 5n * E18,
+        locked: 0n,
+        pending: 0n,
+        releaseTime: 0n,
+      });
     });
   });
 
@@ -133,7 +146,15 @@ describe("StakeManager", function () {
       await f.token.mint(f.alice.address, 4n * E18);
       const deadline = BigInt(await time.latest()) + 3600n;
       const sig = await signPermit(f, 4n * E18, deadline);
-      await f.token.permit(f.alice.address, await f.stakeManager.getAddress(), 4n * E18, deadline, sig.v, sig.r, sig.s);
+      await f.token.permit(
+        f.alice.address,
+        await f.stakeManager.getAddress(),
+        4n * E18,
+        deadline,
+        sig.v,
+        sig.r,
+        sig.s,
+      );
       await expect(f.stakeManager.connect(f.alice).depositWithPermit(4n * E18, deadline, sig.v, sig.r, sig.s))
         .to.emit(f.stakeManager, "StakeDeposited")
         .withArgs(f.alice.address, 4n * E18);
@@ -209,7 +230,12 @@ describe("StakeManager", function () {
       await expect(f.stakeManager.connect(f.alice).cancelWithdrawal())
         .to.emit(f.stakeManager, "StakeWithdrawalCancelled")
         .withArgs(f.alice.address, 6n * E18);
-      expect(await balances(f, f.alice.address)).to.deep.equal({ free: 10n * E18, locked: 0n, pending: 0n, releaseTime: 0n });
+      expect(await balances(f, f.alice.address)).to.deep.equal({
+        free: 10n * E18,
+        locked: 0n,
+        pending: 0n,
+        releaseTime: 0n,
+      });
     });
   });
 
@@ -232,9 +258,16 @@ describe("StakeManager", function () {
         .withArgs(f.alice.address, releaseTime);
       await time.setNextBlockTimestamp(releaseTime);
       const tx = f.stakeManager.connect(f.alice).withdraw();
-      await expect(tx).to.emit(f.stakeManager, "StakeWithdrawn").withArgs(f.alice.address, 6n * E18);
+      await expect(tx)
+        .to.emit(f.stakeManager, "StakeWithdrawn")
+        .withArgs(f.alice.address, 6n * E18);
       await expect(tx).to.changeTokenBalances(f.token, [f.alice, f.stakeManager], [6n * E18, -6n * E18]);
-      expect(await balances(f, f.alice.address)).to.deep.equal({ free: 4n * E18, locked: 0n, pending: 0n, releaseTime: 0n });
+      expect(await balances(f, f.alice.address)).to.deep.equal({
+        free: 4n * E18,
+        locked: 0n,
+        pending: 0n,
+        releaseTime: 0n,
+      });
       await expect(f.stakeManager.connect(f.alice).withdraw())
         .to.be.revertedWithCustomError(f.stakeManager, "StakeNothingPending")
         .withArgs(f.alice.address);
@@ -244,7 +277,9 @@ describe("StakeManager", function () {
       const f = await loadFixture(stakeFixture);
       await stake(f, f.alice, 10n * E18);
       await f.stakeManager.connect(f.alice).requestWithdrawal(E18);
-      await expect(f.stakeManager.setUnbondingDelay(60)).to.emit(f.stakeManager, "UnbondingDelayUpdated").withArgs(60);
+      await expect(f.stakeManager.setUnbondingDelay(60))
+        .to.emit(f.stakeManager, "UnbondingDelayUpdated")
+        .withArgs(60);
       const { releaseTime } = await balances(f, f.alice.address);
       await time.increase(120);
       await expect(f.stakeManager.connect(f.alice).withdraw())
@@ -252,7 +287,9 @@ describe("StakeManager", function () {
         .withArgs(f.alice.address, releaseTime);
       await f.stakeManager.connect(f.alice).requestWithdrawal(E18);
       await time.increase(60);
-      await expect(f.stakeManager.connect(f.alice).withdraw()).to.emit(f.stakeManager, "StakeWithdrawn").withArgs(f.alice.address, 2n * E18);
+      await expect(f.stakeManager.connect(f.alice).withdraw())
+        .to.emit(f.stakeManager, "StakeWithdrawn")
+        .withArgs(f.alice.address, 2n * E18);
     });
   });
 
@@ -329,7 +366,15 @@ describe("StakeManager", function () {
       const tx = f.stakeManager.connect(f.locker).slash(f.alice.address, amount, f.bob.address);
       await expect(tx)
         .to.emit(f.stakeManager, "StakeSlashed")
-        .withArgs(f.alice.address, f.locker.address, f.bob.address, amount, amount - toSink, f.sink.address, toSink);
+        .withArgs(
+          f.alice.address,
+          f.locker.address,
+          f.bob.address,
+          amount,
+          amount - toSink,
+          f.sink.address,
+          toSink,
+        );
       await expect(tx).to.changeTokenBalances(f.token, [f.stakeManager, f.bob, f.sink], [0, 0, 0]);
       const a = await balances(f, f.alice.address);
       expect([a.free, a.locked]).to.deep.equal([0n, 10n * E18 - amount]);
@@ -339,7 +384,11 @@ describe("StakeManager", function () {
       // The credit is real stake: it can be locked and withdrawn after unbonding.
       await f.stakeManager.connect(f.bob).requestWithdrawal(amount - toSink);
       await time.increase(TestConfig.unbondingDelay);
-      await expect(f.stakeManager.connect(f.bob).withdraw()).to.changeTokenBalance(f.token, f.bob, amount - toSink);
+      await expect(f.stakeManager.connect(f.bob).withdraw()).to.changeTokenBalance(
+        f.token,
+        f.bob,
+        amount - toSink,
+      );
     });
 
     it("sends everything to the sink for a zero beneficiary", async function () {
@@ -348,7 +397,15 @@ describe("StakeManager", function () {
       await f.stakeManager.connect(f.locker).lock(f.alice.address, 10n * E18);
       await expect(f.stakeManager.connect(f.locker).slash(f.alice.address, 5n * E18, ethers.ZeroAddress))
         .to.emit(f.stakeManager, "StakeSlashed")
-        .withArgs(f.alice.address, f.locker.address, ethers.ZeroAddress, 5n * E18, 0, f.sink.address, 5n * E18);
+        .withArgs(
+          f.alice.address,
+          f.locker.address,
+          ethers.ZeroAddress,
+          5n * E18,
+          0,
+          f.sink.address,
+          5n * E18,
+        );
       expect(await f.stakeManager.freeOf(ethers.ZeroAddress)).to.equal(0);
       expect(await f.stakeManager.freeOf(f.sink.address)).to.equal(5n * E18);
     });
