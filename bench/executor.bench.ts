@@ -2,106 +2,132 @@
  * Executor benchmark: train steps/s of the exact fixed-point train-step program (float64 ONNX
  * graph, integers < 2^53) against the equivalent float32 ONNX graph of the same structure on the
  * same machine (Rescale/Clip dropped, scales folded into multiplications by powers of two; see
- * src/exec/onnx.ts emitFloat32Onnx), both through onnxruntime-node on CPU with the same batch
- * loop. ratio = fixed-point step time / float32 step time (goal ≤ 2.5).
+ * src/exec/onnx.ts emitFloat32Onnx), both through onnxruntime-node on CPU with the same session
+ * settings and the same batch loop (state buffers recycled in both). Goal: ratio ≤ 2.5, where
+ * ratio = fixed-point step time / float32 step time.
  *
- * Env: BENCH_EXEC_BATCH (default 32), BENCH_EXEC_STEPS (default 400), BENCH_EXEC_THREADS (default 1).
+ * The top-level numbers are for the primary batch size; `configs` repeats the measurement for
+ * other batch sizes. Rounds are interleaved and the best round of each side is kept (the machine
+ * may be shared); `ratioCpu` uses process CPU time instead of wall time.
+ *
+ * Env: BENCH_EXEC_BATCH (primary, default 64), BENCH_EXEC_BATCHES (default "32,64,128"),
+ * BENCH_EXEC_STEPS (per round, default 300), BENCH_EXEC_THREADS (intra-op threads, default 1).
  */
 import os from "node:os";
-import { batchInto, loadMnist } from "../src/data";
+import { batchInto, loadMnist, type Dataset } from "../src/data";
 import { createExecutor, createFloat32Runner } from "../src/exec";
-import type { IntTensor } from "../src/pinir/types";
 import { builtinModel, deriveTrainStep, initialState } from "../src/pinir";
+import type { IntTensor } from "../src/pinir/types";
 
 export const name = "executor";
 
-export async function run(): Promise<Record<string, unknown>> {
-  const batchSize = Number(process.env.BENCH_EXEC_BATCH ?? 32);
-  const steps = Number(process.env.BENCH_EXEC_STEPS ?? 400);
-  const threads = Number(process.env.BENCH_EXEC_THREADS ?? 1);
-  const rounds = 3;
-  const { train } = loadMnist({ train: 4096, test: 1, seed: 7 });
+const MODEL = "mlp 784-64-10, MSE, SGD (deriveTrainStep, lr 0.5)";
+
+interface Measurement {
+  batchSize: number;
+  fixedPointStepsPerSec: number;
+  float32StepsPerSec: number;
+  ratio: number;
+  ratioCpu: number;
+  evidenceRunsPerSec: number;
+  programOps: number;
+}
+
+const round1 = (x: number): number => Math.round(x * 10) / 10;
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+async function measure(train: Dataset, batchSize: number, steps: number, threads: number): Promise<Measurement> {
   const model = builtinModel("mnist-mlp");
   const program = deriveTrainStep(model, { batchSize, loss: "mse", optimizer: { kind: "sgd", learningRate: 0.5 } });
   const s0 = initialState(program, model);
-
   const exact = await createExecutor(program, { intraOpThreads: threads });
   const float = await createFloat32Runner(program, s0, { intraOpThreads: threads });
-  const x = new Float64Array(batchSize * train.nFeatures);
-  const y = new Float64Array(batchSize * train.nClasses);
-  const xT: IntTensor = { shape: [batchSize, train.nFeatures], data: x, scale: train.features.scale };
-  const yT: IntTensor = { shape: [batchSize, train.nClasses], data: y, scale: train.targets.scale };
+  const d = train.nFeatures;
+  const c = train.nClasses;
+  const x = new Float64Array(batchSize * d);
+  const y = new Float64Array(batchSize * c);
+  const xT: IntTensor = { shape: [batchSize, d], data: x, scale: train.features.scale };
+  const yT: IntTensor = { shape: [batchSize, c], data: y, scale: train.targets.scale };
   // the float32 loop gets its dataset pre-converted, so it pays no conversion per step
   const fx = Float32Array.from(train.features.data, (v) => v / 2 ** train.features.scale);
   const fy = Float32Array.from(train.targets.data, (v) => v / 2 ** train.targets.scale);
-  const bx = new Float32Array(batchSize * train.nFeatures);
-  const by = new Float32Array(batchSize * train.nClasses);
+  const bx = new Float32Array(batchSize * d);
+  const by = new Float32Array(batchSize * c);
+  const pool = [0, 1].map(() => program.stateUpdates.map(({ to }) => new Float64Array(program.slots[to].shape.reduce((a, n) => a * n, 1))));
   let state = s0;
   let t = 1;
-  const pool = [0, 1].map(() => program.stateUpdates.map(({ to }) => new Float64Array(program.slots[to].shape.reduce((a, d) => a * d, 1))));
-
-  const exactSteps = async (n: number): Promise<number> => {
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++, t++) {
-      batchInto(train, t, batchSize, x, y);
-      state = (await exact.step(state, { x: xT, y: yT }, { into: pool[t % 2] })).state;
-    }
-    return (performance.now() - t0) / 1000;
-  };
   let ft = 1;
-  const floatSteps = async (n: number): Promise<number> => {
+  const timed = async (n: number, body: () => Promise<void>): Promise<{ wall: number; cpu: number }> => {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
-    for (let i = 0; i < n; i++, ft++) {
-      const start = ((ft - 1) * batchSize) % train.nSamples;
-      for (let r = 0; r < batchSize; r++) {
-        const s = (start + r) % train.nSamples;
-        bx.set(fx.subarray(s * train.nFeatures, (s + 1) * train.nFeatures), r * train.nFeatures);
-        by.set(fy.subarray(s * train.nClasses, (s + 1) * train.nClasses), r * train.nClasses);
-      }
-      await float.step(bx, by);
-    }
-    return (performance.now() - t0) / 1000;
+    for (let i = 0; i < n; i++) await body();
+    const cpu = process.cpuUsage(c0);
+    return { wall: (performance.now() - t0) / 1000, cpu: (cpu.user + cpu.system) / 1e6 };
   };
-  // evidence: one run fetching every slot (what a dispute needs)
-  const evidence = async (n: number): Promise<number> => {
-    batchInto(train, 1, batchSize, x, y);
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) await exact.evidence(s0, { x: xT, y: yT });
-    return (performance.now() - t0) / 1000;
+  const exactStep = async (): Promise<void> => {
+    batchInto(train, t, batchSize, x, y);
+    state = (await exact.step(state, { x: xT, y: yT }, { into: pool[t % 2] })).state;
+    t++;
+  };
+  const floatStep = async (): Promise<void> => {
+    const start = ((ft - 1) * batchSize) % train.nSamples;
+    for (let r = 0; r < batchSize; r++) {
+      const s = (start + r) % train.nSamples;
+      bx.set(fx.subarray(s * d, (s + 1) * d), r * d);
+      by.set(fy.subarray(s * c, (s + 1) * c), r * c);
+    }
+    await float.step(bx, by);
+    ft++;
   };
   try {
-    await exactSteps(30);
-    await floatSteps(30);
-    let bestExact = Infinity;
-    let bestFloat = Infinity;
-    for (let r = 0; r < rounds; r++) {
-      // interleaved rounds, best of each: the machine may be shared
-      bestExact = Math.min(bestExact, await exactSteps(steps));
-      bestFloat = Math.min(bestFloat, await floatSteps(steps));
+    await timed(30, exactStep);
+    await timed(30, floatStep);
+    const best = { exact: { wall: Infinity, cpu: Infinity }, float: { wall: Infinity, cpu: Infinity } };
+    for (let r = 0; r < 3; r++) {
+      const e = await timed(steps, exactStep);
+      const f = await timed(steps, floatStep);
+      best.exact = { wall: Math.min(best.exact.wall, e.wall), cpu: Math.min(best.exact.cpu, e.cpu) };
+      best.float = { wall: Math.min(best.float.wall, f.wall), cpu: Math.min(best.float.cpu, f.cpu) };
     }
-    const evidenceSec = await evidence(50);
-    const fixedPointStepsPerSec = steps / bestExact;
-    const float32StepsPerSec = steps / bestFloat;
+    batchInto(train, 1, batchSize, x, y);
+    const ev = await timed(30, async () => void (await exact.evidence(s0, { x: xT, y: yT })));
     return {
-      model: "mlp 784-64-10, MSE, SGD (deriveTrainStep)",
       batchSize,
-      threads,
-      device: "cpu",
-      steps,
-      rounds,
-      fixedPointStepsPerSec: Math.round(fixedPointStepsPerSec * 10) / 10,
-      float32StepsPerSec: Math.round(float32StepsPerSec * 10) / 10,
-      ratio: Math.round((float32StepsPerSec / fixedPointStepsPerSec) * 1000) / 1000,
-      goalRatio: 2.5,
-      evidenceRunsPerSec: Math.round((50 / evidenceSec) * 10) / 10,
+      fixedPointStepsPerSec: round1(steps / best.exact.wall),
+      float32StepsPerSec: round1(steps / best.float.wall),
+      ratio: round3(best.exact.wall / best.float.wall),
+      ratioCpu: round3(best.exact.cpu / best.float.cpu),
+      evidenceRunsPerSec: round1(30 / ev.wall),
       programOps: program.ops.length,
-      baseline:
-        "same train-step structure as a float32 ONNX graph (Rescale/Clip dropped, scales folded into power-of-two multiplies), same onnxruntime-node CPU session settings and batch loop; ratio = fixed-point step time / float32 step time",
-      cpu: os.cpus()[0]?.model,
-      cores: os.cpus().length,
     };
   } finally {
     await exact.dispose();
     await float.dispose();
   }
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  const primary = Number(process.env.BENCH_EXEC_BATCH ?? 64);
+  const batches = (process.env.BENCH_EXEC_BATCHES ?? "32,64,128").split(",").map(Number);
+  if (!batches.includes(primary)) batches.push(primary);
+  const steps = Number(process.env.BENCH_EXEC_STEPS ?? 300);
+  const threads = Number(process.env.BENCH_EXEC_THREADS ?? 1);
+  const { train } = loadMnist({ train: 4096, test: 1, seed: 7 });
+  const configs: Measurement[] = [];
+  for (const b of batches) configs.push(await measure(train, b, steps, threads));
+  const main = configs.find((m) => m.batchSize === primary) as Measurement;
+  return {
+    model: MODEL,
+    ...main,
+    threads,
+    device: "cpu",
+    stepsPerRound: steps,
+    goalRatio: 2.5,
+    configs,
+    baseline:
+      "the same train-step structure as a float32 ONNX graph (Rescale/Clip dropped, scales folded into power-of-two multiplies) with the same onnxruntime-node CPU session settings and batch loop; ratio = fixed-point step time / float32 step time (wall, best of 3 interleaved rounds); ratioCpu the same in process CPU time",
+    cpu: os.cpus()[0]?.model,
+    cores: os.cpus().length,
+    loadAvg1m: Math.round(os.loadavg()[0] * 100) / 100,
+  };
 }

@@ -6,6 +6,8 @@ export const ExecCode = {
   CudaUnavailable: "EXEC_CUDA_UNAVAILABLE",
   /** A value that is not an exact integer, or whose magnitude is ≥ 2^53, appeared. */
   NonInteger: "EXEC_NON_INTEGER",
+  /** An input, target or state value exceeds its slot's proven bound maxAbs (the proof assumes it never does). */
+  InputBounds: "EXEC_INPUT_BOUNDS",
   /** A tensor's shape does not match its slot, or an op's operands have incompatible shapes. */
   ShapeMismatch: "EXEC_SHAPE_MISMATCH",
   /** The program is malformed (bad slot ids, SSA violation, unsupported op, unsafe Rescale). */

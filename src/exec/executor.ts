@@ -15,9 +15,9 @@ import * as ort from "onnxruntime-node";
 import type { IntTensor, PinProgram, SlotId } from "../pinir/types";
 import { ExecCode, execError } from "./errors";
 import { emitOnnx, type EmittedModel } from "./onnx";
-import { mayBeNegativeZero, validateProgram } from "./program";
+import { guaranteedBounds, mayBeNegativeZero, validateProgram } from "./program";
 import { bindSlots, type SlotValues } from "./reference";
-import { canonicalize, checkRange, checkSlotTensor, constTensor, sizeOf } from "./tensor";
+import { canonicalize, checkInputBounds, checkRange, checkSlotTensor, constTensor, markChecked, sizeOf } from "./tensor";
 
 export type Device = "cpu" | "cuda";
 export type GraphOptimizationLevel = "disabled" | "basic" | "extended" | "all";
@@ -184,11 +184,14 @@ export async function createExecutor(program: PinProgram, options: ExecutorOptio
   const negZero = mayBeNegativeZero(program);
   // a state output needs the −0 pass only if its graph output was not canonicalised in the graph
   const stateNeedsCanon = program.stateUpdates.map(({ to }, k) => model.stateOutputs[k] === `s${to}` && negZero[to]);
+  // next-state values provably within the state slot's bound need no input check next step
+  const bounds = guaranteedBounds(program);
+  const nextWithinBound = program.stateUpdates.map(({ from, to }) => bounds[to] <= program.slots[from].maxAbs);
 
   const feedsFor = (state: readonly IntTensor[], batch: StepBatch): Record<string, ort.Tensor> => {
     const values = bindSlots(program, state, batch);
     const feeds: Record<string, ort.Tensor> = {};
-    for (const id of model.inputSlots) feeds[`s${id}`] = toOrt(checkSlotTensor(program, id, values[id]));
+    for (const id of model.inputSlots) feeds[`s${id}`] = toOrt(checkInputBounds(program, id, checkSlotTensor(program, id, values[id])));
     return feeds;
   };
 
@@ -240,7 +243,8 @@ export async function createExecutor(program: PinProgram, options: ExecutorOptio
         if (k === undefined) return state[i];
         const what = `state slot ${id} "${program.slots[id].name}"`;
         const data = stateNeedsCanon[k] ? canonicalize(buffers[k], what) : checkRange(buffers[k], what);
-        return { shape: [...program.slots[id].shape], data, scale: program.slots[id].scale };
+        const next: IntTensor = { shape: [...program.slots[id].shape], data, scale: program.slots[id].scale };
+        return nextWithinBound[k] ? markChecked(next) : next;
       });
       const outputs: Record<string, IntTensor> = {};
       for (const name of wanted) {

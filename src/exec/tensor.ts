@@ -107,3 +107,41 @@ export function constTensor(program: PinProgram, id: SlotId): IntTensor {
   }
   return intTensor(slot.shape, slot.data, slot.scale);
 }
+
+/** Tensors whose values are known to satisfy their slot's bound (set by the executor and train()). */
+const checkedTensors = new WeakSet<IntTensor>();
+
+/** Records that `t`'s values satisfy the bound of the slot it is fed to (internal to src/exec). */
+export function markChecked(t: IntTensor): IntTensor {
+  checkedTensors.add(t);
+  return t;
+}
+
+/**
+ * Checks that every value fed to slot `id` is an integer with |v| ≤ maxAbs: the compiler's bound
+ * proof assumes it (docs/PINIR.md), and outside it float64 results could stop being exact.
+ * Tensors the executor produced itself (marked checked) are not scanned again.
+ */
+export function checkInputBounds(program: PinProgram, id: SlotId, t: IntTensor): IntTensor {
+  if (checkedTensors.has(t)) return t;
+  const slot = program.slots[id];
+  const m = slot.maxAbs;
+  const d = t.data;
+  let ok = true;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    if (!(v <= m && v >= -m) || Math.floor(v) !== v) {
+      ok = false;
+      break;
+    }
+  }
+  if (!ok) {
+    const i = d.findIndex((v) => !(v <= m && v >= -m) || Math.floor(v) !== v);
+    throw execError(
+      ExecCode.InputBounds,
+      `slot ${id} "${slot.name}" (${slot.kind}) element ${i} is ${d[i]}, outside the proven bound ±${m} (or not an integer): quantize inputs at scale ${slot.scale} and clip them to ±${m} before running`,
+      { slot: id, name: slot.name, index: i, value: String(d[i]), maxAbs: m },
+    );
+  }
+  return t;
+}

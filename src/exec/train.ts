@@ -7,7 +7,7 @@ import { batchInto, type Dataset } from "../data";
 import { ExecCode, execError } from "./errors";
 import { createExecutor, type Device, type Executor, type ExecutorOptions } from "./executor";
 import { validateProgram } from "./program";
-import { sizeOf as sizeOfShape } from "./tensor";
+import { checkInputBounds, markChecked, sizeOf as sizeOfShape } from "./tensor";
 
 /** The program's single input and target slots and its batch size (the input's first dimension). */
 export function batchLayout(program: PinProgram): { input: SlotId; target?: SlotId; batchSize: number } {
@@ -21,8 +21,16 @@ export function batchLayout(program: PinProgram): { input: SlotId; target?: Slot
   return { input: inputs[0], ...(targets.length ? { target: targets[0] } : {}), batchSize: shape[0] };
 }
 
+const checkedDatasets = new WeakMap<Dataset, Set<PinProgram>>();
+
 function checkDataset(program: PinProgram, dataset: Dataset): { batchSize: number } {
   const { input, target, batchSize } = batchLayout(program);
+  // every batch row comes from the dataset: check its values against the slot bounds once
+  if (!checkedDatasets.get(dataset)?.has(program)) {
+    checkInputBounds(program, input, dataset.features);
+    if (target !== undefined) checkInputBounds(program, target, dataset.targets);
+    checkedDatasets.set(dataset, (checkedDatasets.get(dataset) ?? new Set()).add(program));
+  }
   const xs = program.slots[input].shape;
   if (xs[1] !== dataset.nFeatures) {
     throw execError(ExecCode.ShapeMismatch, `slot ${input} "${program.slots[input].name}" takes ${xs[1]} features, dataset ${dataset.name} has ${dataset.nFeatures}`, { slot: input });
@@ -91,8 +99,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const lossScale = hasLoss ? 2 ** program.slots[program.outputs.loss].scale : 1;
   const x = new Float64Array(batchSize * dataset.nFeatures);
   const y = new Float64Array(batchSize * dataset.nClasses);
-  const xT: IntTensor = { shape: [batchSize, dataset.nFeatures], data: x, scale: dataset.features.scale };
-  const yT: IntTensor = { shape: [batchSize, dataset.nClasses], data: y, scale: dataset.targets.scale };
+  // rows of the checked dataset only ever enter these buffers
+  const xT = markChecked({ shape: [batchSize, dataset.nFeatures], data: x, scale: dataset.features.scale });
+  const yT = markChecked({ shape: [batchSize, dataset.nClasses], data: y, scale: dataset.targets.scale });
   const hasTarget = program.slots.some((s) => s.kind === "target");
   let state = [...opts.initialState];
   // two sets of output buffers used alternately when recycling: step t writes set t mod 2, which
@@ -156,8 +165,8 @@ export async function accuracy(program: PinProgram, state: readonly IntTensor[],
   const x = new Float64Array(batchSize * testSet.nFeatures);
   const y = new Float64Array(batchSize * testSet.nClasses);
   const labels = new Int32Array(batchSize);
-  const xT: IntTensor = { shape: [batchSize, testSet.nFeatures], data: x, scale: testSet.features.scale };
-  const yT: IntTensor = { shape: [batchSize, testSet.nClasses], data: y, scale: testSet.targets.scale };
+  const xT = markChecked({ shape: [batchSize, testSet.nFeatures], data: x, scale: testSet.features.scale });
+  const yT = markChecked({ shape: [batchSize, testSet.nClasses], data: y, scale: testSet.targets.scale });
   let correct = 0;
   let seen = 0;
   try {

@@ -83,13 +83,28 @@ describe("executor", function () {
     });
 
     it("reports EXEC_NON_INTEGER when ONNX Runtime produces a value outside the exact range", async function () {
-      // the program's declared bounds lie, so validation passes but 2^40 · 2^40 is not exact
-      const p = program([slot("input", [1], 4), slot("input", [1], 4), slot("temp", [1], 16)], [{ op: "Mul", out: 2, a: 0, b: 1 }], { outputs: { y: 2 } });
+      // the temp's declared bound lies, so validation passes, but 2^40 · 2^40 is not exact
+      const p = program([slot("input", [1], 2 ** 41), slot("input", [1], 2 ** 41), slot("temp", [1], 16)], [{ op: "Mul", out: 2, a: 0, b: 1 }], { outputs: { y: 2 } });
       const ex = await createExecutor(p);
       try {
         const batch = { slots: new Map([[0, t([1], [2 ** 40])], [1, t([1], [2 ** 40 + 1])]]) };
         await expectRejects(ex.fetchSlots([], batch, [2]), ExecCode.NonInteger, /not an exact integer below 2\^53/);
         expect(() => runReference(p, bindSlots(p, [], batch))).to.throw(ExecutionError, /exact range/);
+      } finally {
+        await ex.dispose();
+      }
+    });
+
+    it("rejects inputs and state beyond their slot's proven bound, naming the slot", async function () {
+      const p = program([slot("state", [2], 100), slot("input", [2], 10), slot("temp", [2], 110)], [{ op: "Add", out: 2, a: 0, b: 1 }], { stateUpdates: [{ from: 0, to: 2 }] });
+      const ex = await createExecutor(p);
+      try {
+        await expectRejects(ex.step([t([2], [1, 2])], { x: t([2], [3, 11]) }), ExecCode.InputBounds, /slot 1 "input_2#1" \(input\) element 1 is 11, outside the proven bound ±10/);
+        await expectRejects(ex.step([t([2], [-101, 2])], { x: t([2], [3, 1]) }), ExecCode.InputBounds, /slot 0 "state_2#0"/);
+        await expectRejects(ex.evidence([t([2], [1, 2])], { x: t([2], [0.5, 1]) }), ExecCode.InputBounds, /not an integer/);
+        // the next state (bound 110 > 100 by construction) is checked again when fed back
+        const s1 = (await ex.step([t([2], [95, 2])], { x: t([2], [10, 1]) })).state;
+        await expectRejects(ex.step(s1, { x: t([2], [0, 0]) }), ExecCode.InputBounds, /element 0 is 105/);
       } finally {
         await ex.dispose();
       }
@@ -102,22 +117,25 @@ describe("executor", function () {
   });
 
   describe("graph emission", function () {
-    it("drops a Rescale's Clip only when earlier clips bound its operand, whatever maxAbs claims", async function () {
-      // x (claims maxAbs 3, unbounded in truth) → Rescale(1, b=4) [clip needed] → MulConst 2^10 → Rescale(12, b=4) [no-op clip]
-      const p = program(
-        [slot("input", [3], 3), slot("temp", [3], 2), slot("temp", [3], 2 ** 12), slot("temp", [3], 15)],
-        [
-          { op: "Rescale", out: 1, a: 0, shift: 1, bound: 4 },
-          { op: "MulConst", out: 2, a: 1, c: 1024 },
-          { op: "Rescale", out: 3, a: 2, shift: 12, bound: 4 },
-        ],
-      );
+    it("drops a Rescale's Clip only when earlier clips bound its operand, never on declared maxAbs alone", async function () {
+      // x → Rescale(1, b=4) [clip needed] → MulConst 2^10 → Rescale(12, b=4) [clip provably a no-op]
+      const chain = (xMax: number) =>
+        program(
+          [slot("input", [3], xMax), slot("temp", [3], 15), slot("temp", [3], 15 * 1024), slot("temp", [3], 15)],
+          [
+            { op: "Rescale", out: 1, a: 0, shift: 1, bound: 4 },
+            { op: "MulConst", out: 2, a: 1, c: 1024 },
+            { op: "Rescale", out: 3, a: 2, shift: 12, bound: 4 },
+          ],
+        );
+      const { onnx } = await import("onnx-proto");
+      const clipsOf = (bytes: Uint8Array) => onnx.ModelProto.decode(bytes).graph?.node?.filter((n) => n.opType === "Clip").map((n) => n.output?.[0]);
+      // even a tiny declared input bound does not remove the first clip: inputs are leaves
+      expect(clipsOf((await createExecutor(chain(3)).then(async (e) => (await e.dispose(), e))).model.bytes)).to.deep.equal(["s1"]);
+      const p = chain(2 ** 41);
       const ex = await createExecutor(p);
       try {
-        const { onnx } = await import("onnx-proto");
-        const clips = onnx.ModelProto.decode(ex.model.bytes).graph?.node?.filter((n) => n.opType === "Clip").map((n) => n.output?.[0]);
-        expect(clips).to.deep.equal(["s1"]);
-        // the declared maxAbs of x is a lie: the first clip must still bind
+        expect(clipsOf(ex.model.bytes)).to.deep.equal(["s1"]);
         const x = t([3], [2 ** 40, -(2 ** 40) - 1, -3]);
         const got = await ex.evidence([], { x });
         const want = runReference(p, bindSlots(p, [], { x }));
