@@ -61,7 +61,7 @@ export function learningRateConstant(x: number, maxOperand: number, extraShift: 
   if (q < 1 || bits + extraShift < 1) {
     throw compileError(
       CompileCode.BadOptions,
-      `learning rate ${x} is too small or too large to represent as a fixed-point multiplier; choose a learning rate within 2^-28..2^8`,
+      `update multiplier ${x} (learning rate divided by the loss scale) cannot be represented as a fixed-point constant with the available bits; choose a learning rate closer to 0.01–10`,
       { learningRate: x },
     );
   }
@@ -76,8 +76,9 @@ export function learningRateConstant(x: number, maxOperand: number, extraShift: 
  * exact (for MSE, S = N·C/2 and the seed is e = y − t, no rounding); the update divides by S
  * through the fixed-point learning-rate constant: w' = clip(w − rescale(g · q)), q ≈ (η/S)·2^k.
  *
- * Outputs: `logits` (scale F) and, for MSE, `loss` (scalar, scale F); for softmax-ce `probs` ([N, C], scale F). State updates map every parameter
- * slot to its updated slot (same shape and scale, |v| ≤ 2^B − 1).
+ * Outputs: `logits` (scale F); for MSE also `loss` (scalar, scale F); for softmax-ce `probs`
+ * ([N, C], scale F). State updates map every parameter slot to its updated slot (same shape and
+ * scale, |v| ≤ 2^B − 1), in state-slot order.
  */
 export function deriveTrainStep(model: ForwardModel, opts: TrainStepOptions): PinProgram {
   if (opts.loss !== "mse" && opts.loss !== "softmax-ce") {
