@@ -10,7 +10,8 @@ import {
   prng,
   type TensorVector,
 } from "../../scripts/gen-vectors";
-import { elementProof, tensorTree } from "../../src/commit";
+import { randomBytes } from "node:crypto";
+import { elementProof, nodeHash, stateHash, tensorTree, toSolElementProof } from "../../src/commit";
 
 const committed = vectorsJson as CommitVectors;
 const hex = (b: Uint8Array): string => "0x" + Buffer.from(b).toString("hex");
@@ -196,6 +197,36 @@ describe("commitment vectors (Solidity harness)", function () {
     const h = await loadFixture(deploy);
     const seed = Math.floor(Math.random() * 2 ** 31);
     await checkAll(h, generateVectors(seed, true));
+  });
+
+  it("rejects an internal node passed off as an item with a shortened path (depth is fixed by the count)", async function () {
+    const h = await loadFixture(deploy);
+    const items = [randomBytes(32), randomBytes(32), randomBytes(32), randomBytes(32)];
+    const root = stateHash(items);
+    const inner = nodeHash(items[0], items[1]);
+    const sibling = nodeHash(items[2], items[3]);
+    // As a 2-item list the forgery would verify; with count 4 it needs a 2-hash path.
+    await expect(h.verifyStateTensor(hex(root), hex(inner), { count: 4, index: 0, path: [hex(sibling)] }))
+      .to.be.revertedWithCustomError(h, "CommitPathLength")
+      .withArgs(1, 2);
+    await expect(h.verifyStateTensor(hex(root), hex(inner), { count: 2, index: 0, path: [hex(sibling)] })).to.be.revertedWithCustomError(
+      h,
+      "CommitRootMismatch",
+    );
+  });
+
+  it("rejects element proofs of the zero padding and of zero-size shapes", async function () {
+    const h = await loadFixture(deploy);
+    const tree = tensorTree({ shape: [130], data: Float64Array.from({ length: 130 }, (_, i) => i - 65), scale: 0 });
+    const p = toSolElementProof(elementProof(tree, 129));
+    await expect(h.verifyElement(hex(tree.hash), { ...p, index: 130 }))
+      .to.be.revertedWithCustomError(h, "CommitIndexOutOfRange")
+      .withArgs(130, 130);
+    await expect(h.verifyElement(hex(tree.hash), { ...p, index: 200 })).to.be.revertedWithCustomError(h, "CommitIndexOutOfRange");
+    await expect(h.verifyElement(hex(tree.hash), { ...p, shape: [0, 130] }))
+      .to.be.revertedWithCustomError(h, "CommitIndexOutOfRange")
+      .withArgs(129, 0);
+    expect(await h.verifyElement(hex(tree.hash), p)).to.equal(64n);
   });
 
   it("verifies an element of a 2^20-element tensor within the gas goal", async function () {
