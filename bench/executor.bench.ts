@@ -36,9 +36,18 @@ interface Measurement {
 const round1 = (x: number): number => Math.round(x * 10) / 10;
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
-async function measure(train: Dataset, batchSize: number, steps: number, threads: number): Promise<Measurement> {
+async function measure(
+  train: Dataset,
+  batchSize: number,
+  steps: number,
+  threads: number,
+): Promise<Measurement> {
   const model = builtinModel("mnist-mlp");
-  const program = deriveTrainStep(model, { batchSize, loss: "mse", optimizer: { kind: "sgd", learningRate: 0.5 } });
+  const program = deriveTrainStep(model, {
+    batchSize,
+    loss: "mse",
+    optimizer: { kind: "sgd", learningRate: 0.5 },
+  });
   const s0 = initialState(program, model);
   const exact = await createExecutor(program, { intraOpThreads: threads });
   const float = await createFloat32Runner(program, s0, { intraOpThreads: threads });
@@ -53,7 +62,11 @@ async function measure(train: Dataset, batchSize: number, steps: number, threads
   const fy = Float32Array.from(train.targets.data, (v) => v / 2 ** train.targets.scale);
   const bx = new Float32Array(batchSize * d);
   const by = new Float32Array(batchSize * c);
-  const pool = [0, 1].map(() => program.stateUpdates.map(({ to }) => new Float64Array(program.slots[to].shape.reduce((a, n) => a * n, 1))));
+  const pool = [0, 1].map(() =>
+    program.stateUpdates.map(
+      ({ to }) => new Float64Array(program.slots[to].shape.reduce((a, n) => a * n, 1)),
+    ),
+  );
   let state = s0;
   let t = 1;
   let ft = 1;

@@ -49,20 +49,44 @@ async function main(): Promise<number> {
     return 2;
   }
   const model = builtinModel(which === "mnist" ? "mnist-mlp" : "iris-mlp");
-  const program = deriveTrainStep(model, { batchSize, loss: "mse", optimizer: { kind: "sgd", learningRate: 0.5 } });
-  const dataset: Dataset = which === "mnist" ? loadMnist({ train: 2048, test: 1, seed: 7 }).train : loadIris({ seed: 3 }).train;
+  const program = deriveTrainStep(model, {
+    batchSize,
+    loss: "mse",
+    optimizer: { kind: "sgd", learningRate: 0.5 },
+  });
+  const dataset: Dataset =
+    which === "mnist" ? loadMnist({ train: 2048, test: 1, seed: 7 }).train : loadIris({ seed: 3 }).train;
   const s0 = initialState(program, model);
   const cpu = await createExecutor(program, { device: "cpu" });
   let gpu: Executor | undefined;
   try {
-    gpu = await createExecutor(program, dryRun ? { device: "cpu", intraOpThreads: 2, graphOptimizationLevel: "disabled" } : { device: "cuda" });
+    gpu = await createExecutor(
+      program,
+      dryRun ? { device: "cpu", intraOpThreads: 2, graphOptimizationLevel: "disabled" } : { device: "cuda" },
+    );
     const against = dryRun ? "cpu (2 threads, optimisations disabled; --dry-run)" : "cuda";
-    console.log(JSON.stringify({ model: which, batchSize, steps, against, ops: program.ops.length, initialStateHash: stateHash(s0).toString("hex") }));
+    console.log(
+      JSON.stringify({
+        model: which,
+        batchSize,
+        steps,
+        against,
+        ops: program.ops.length,
+        initialStateHash: stateHash(s0).toString("hex"),
+      }),
+    );
     if (withEvidence) {
       const batch = batchAt(dataset, 1, batchSize);
       const [a, b] = [await cpu.evidence(s0, batch), await gpu.evidence(s0, batch)];
       const bad = a.findIndex((t, i) => firstDifference(t.data, b[i].data) >= 0);
-      console.log(JSON.stringify({ evidence: "step 1", slots: a.length, identical: bad < 0, ...(bad >= 0 ? { firstDifferingSlot: bad } : {}) }));
+      console.log(
+        JSON.stringify({
+          evidence: "step 1",
+          slots: a.length,
+          identical: bad < 0,
+          ...(bad >= 0 ? { firstDifferingSlot: bad } : {}),
+        }),
+      );
       if (bad >= 0) return 1;
     }
     let sc: IntTensor[] = s0;
@@ -83,11 +107,27 @@ async function main(): Promise<number> {
       if (hc !== hg) {
         const tensor = sc.findIndex((x, i) => firstDifference(x.data, sg[i].data) >= 0);
         const elem = firstDifference(sc[tensor].data, sg[tensor].data);
-        console.error(JSON.stringify({ ok: false, step: t, stateTensor: tensor, element: elem, cpu: sc[tensor].data[elem], cuda: sg[tensor].data[elem] }));
+        console.error(
+          JSON.stringify({
+            ok: false,
+            step: t,
+            stateTensor: tensor,
+            element: elem,
+            cpu: sc[tensor].data[elem],
+            cuda: sg[tensor].data[elem],
+          }),
+        );
         return 1;
       }
     }
-    console.log(JSON.stringify({ ok: true, steps, cpuStepsPerSec: (1000 * steps) / cpuMs, cudaStepsPerSec: (1000 * steps) / gpuMs }));
+    console.log(
+      JSON.stringify({
+        ok: true,
+        steps,
+        cpuStepsPerSec: (1000 * steps) / cpuMs,
+        cudaStepsPerSec: (1000 * steps) / gpuMs,
+      }),
+    );
     return 0;
   } finally {
     await cpu.dispose();
@@ -100,7 +140,11 @@ main().then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    console.error(JSON.stringify(err instanceof PinpointError ? { ok: false, ...err.toJSON() } : { ok: false, message: String(err) }));
+    console.error(
+      JSON.stringify(
+        err instanceof PinpointError ? { ok: false, ...err.toJSON() } : { ok: false, message: String(err) },
+      ),
+    );
     process.exitCode = 2;
   },
 );

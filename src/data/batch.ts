@@ -8,16 +8,20 @@ import type { Dataset } from "./dataset";
  */
 export function batchRowSample(nSamples: number, t: number, batchSize: number, r: number): number {
   checkView(nSamples, t, batchSize);
-  if (!Number.isInteger(r) || r < 0 || r >= batchSize) throw new InputError("DATA_BATCH_ROW", `batch row ${r} is not in [0, ${batchSize})`);
+  if (!Number.isInteger(r) || r < 0 || r >= batchSize)
+    throw new InputError("DATA_BATCH_ROW", `batch row ${r} is not in [0, ${batchSize})`);
   const prod = ((t - 1) % nSamples) * (batchSize % nSamples); // reduce before multiplying
   if (prod <= Number.MAX_SAFE_INTEGER) return ((prod % nSamples) + r) % nSamples;
   return Number(((BigInt(t) - 1n) * BigInt(batchSize) + BigInt(r)) % BigInt(nSamples));
 }
 
 function checkView(nSamples: number, t: number, batchSize: number): void {
-  if (!Number.isSafeInteger(t) || t < 1) throw new InputError("DATA_BATCH_STEP", `step ${t} must be an integer ≥ 1 (steps are 1-based)`);
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new InputError("DATA_BATCH_SIZE", `batch size ${batchSize} must be an integer ≥ 1`);
-  if (!Number.isSafeInteger(nSamples) || nSamples < 1) throw new InputError("DATA_EMPTY", `dataset has ${nSamples} samples`);
+  if (!Number.isSafeInteger(t) || t < 1)
+    throw new InputError("DATA_BATCH_STEP", `step ${t} must be an integer ≥ 1 (steps are 1-based)`);
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1)
+    throw new InputError("DATA_BATCH_SIZE", `batch size ${batchSize} must be an integer ≥ 1`);
+  if (!Number.isSafeInteger(nSamples) || nSamples < 1)
+    throw new InputError("DATA_EMPTY", `dataset has ${nSamples} samples`);
 }
 
 /** A batch: x [B, d] and y [B, C] (fixed point) plus the integer labels and sample indices of its rows. */
@@ -32,13 +36,24 @@ export interface Batch {
  * Writes batch `t` of the view (dataset, t, batchSize) into preallocated buffers (the training
  * loop's allocation-free path). `x` needs B·d elements, `y` B·C.
  */
-export function batchInto(dataset: Dataset, t: number, batchSize: number, x: Float64Array, y: Float64Array, labels?: Int32Array, samples?: Int32Array): void {
+export function batchInto(
+  dataset: Dataset,
+  t: number,
+  batchSize: number,
+  x: Float64Array,
+  y: Float64Array,
+  labels?: Int32Array,
+  samples?: Int32Array,
+): void {
   const n = dataset.nSamples;
   const d = dataset.nFeatures;
   const c = dataset.nClasses;
   checkView(n, t, batchSize);
   if (x.length !== batchSize * d || y.length !== batchSize * c) {
-    throw new InputError("DATA_BATCH_BUFFER", `batch buffers need ${batchSize * d} and ${batchSize * c} elements, got ${x.length} and ${y.length}`);
+    throw new InputError(
+      "DATA_BATCH_BUFFER",
+      `batch buffers need ${batchSize * d} and ${batchSize * c} elements, got ${x.length} and ${y.length}`,
+    );
   }
   let s = batchRowSample(n, t, batchSize, 0);
   for (let r = 0; r < batchSize; r++) {

@@ -41,7 +41,11 @@ export function makeDataset(
   sourceIndex?: readonly number[],
 ): Dataset {
   const n = rows.length;
-  if (n === 0 || labels.length !== n) throw new InputError("DATA_EMPTY", `dataset ${name}: need ≥ 1 sample and one label per row`, { rows: n, labels: labels.length });
+  if (n === 0 || labels.length !== n)
+    throw new InputError("DATA_EMPTY", `dataset ${name}: need ≥ 1 sample and one label per row`, {
+      rows: n,
+      labels: labels.length,
+    });
   const d = rows[0].length;
   const features = new Float64Array(n * d);
   const targets = new Float64Array(n * nClasses);
@@ -49,10 +53,18 @@ export function makeDataset(
   const one = 2 ** fracBits;
   for (let i = 0; i < n; i++) {
     const row = rows[i];
-    if (row.length !== d) throw new InputError("DATA_SHAPE", `dataset ${name}: row ${i} has ${row.length} features, expected ${d}`);
+    if (row.length !== d)
+      throw new InputError(
+        "DATA_SHAPE",
+        `dataset ${name}: row ${i} has ${row.length} features, expected ${d}`,
+      );
     for (let k = 0; k < d; k++) features[i * d + k] = toFixed(row[k], fracBits);
     const c = labels[i];
-    if (!Number.isInteger(c) || c < 0 || c >= nClasses) throw new InputError("DATA_LABEL", `dataset ${name}: label ${c} of row ${i} is not in [0, ${nClasses})`);
+    if (!Number.isInteger(c) || c < 0 || c >= nClasses)
+      throw new InputError(
+        "DATA_LABEL",
+        `dataset ${name}: label ${c} of row ${i} is not in [0, ${nClasses})`,
+      );
     lab[i] = c;
     targets[i * nClasses + c] = one;
   }

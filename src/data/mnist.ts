@@ -56,7 +56,10 @@ export function loadMnist(opts: MnistOptions): DatasetSplits {
   const total = labels.length;
   const { train, test } = opts;
   if (!Number.isInteger(train) || !Number.isInteger(test) || train < 1 || test < 1 || train + test > total) {
-    throw new InputError("DATA_MNIST_SIZE", `MNIST: need 1 ≤ train, 1 ≤ test and train + test ≤ ${total}, got ${train} and ${test}`);
+    throw new InputError(
+      "DATA_MNIST_SIZE",
+      `MNIST: need 1 ≤ train, 1 ≤ test and train + test ≤ ${total}, got ${train} and ${test}`,
+    );
   }
   const perm = new Prng(opts.seed ?? 1).permutation(total);
   const take = (from: number, count: number, name: string) => {
@@ -67,7 +70,14 @@ export function loadMnist(opts: MnistOptions): DatasetSplits {
       rows.push(images.subarray(s * MNIST_PIXELS, (s + 1) * MNIST_PIXELS));
       lab.push(labels[s]);
     }
-    return makeDataset(name, rows, lab, 10, opts.fracBits ?? DEFAULT_FRAC_BITS, Array.from(perm.subarray(from, from + count)));
+    return makeDataset(
+      name,
+      rows,
+      lab,
+      10,
+      opts.fracBits ?? DEFAULT_FRAC_BITS,
+      Array.from(perm.subarray(from, from + count)),
+    );
   };
   return { train: take(0, train, "mnist-train"), test: take(train, test, "mnist-test") };
 }

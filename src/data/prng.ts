@@ -47,7 +47,8 @@ export class Prng {
 
   /** Uniform integer in [0, n) for 1 ≤ n ≤ 2^32, without modulo bias. */
   below(n: number): number {
-    if (!Number.isInteger(n) || n < 1 || n > 2 ** 32) throw new RangeError(`Prng.below: n must be an integer in [1, 2^32], got ${n}`);
+    if (!Number.isInteger(n) || n < 1 || n > 2 ** 32)
+      throw new RangeError(`Prng.below: n must be an integer in [1, 2^32], got ${n}`);
     const limit = 2 ** 32 - (2 ** 32 % n);
     for (;;) {
       const v = this.nextU32();

@@ -25,7 +25,11 @@ export function toFloat32(t: IntTensor): Float32Array {
   return Float32Array.from(t.data, (v) => v * f);
 }
 
-export async function createFloat32Runner(program: PinProgram, initialState: readonly IntTensor[], opts: ExecutorOptions = {}): Promise<Float32Runner> {
+export async function createFloat32Runner(
+  program: PinProgram,
+  initialState: readonly IntTensor[],
+  opts: ExecutorOptions = {},
+): Promise<Float32Runner> {
   const model = emitFloat32Onnx(program);
   const session = await createSession(model, opts);
   const { input, target } = batchLayout(program);
@@ -39,9 +43,13 @@ export async function createFloat32Runner(program: PinProgram, initialState: rea
     state: initialState.map(toFloat32),
     async step(x, y, withLoss = false) {
       const feeds: Record<string, ort.Tensor> = {};
-      stateSlots.forEach((id, i) => (feeds[`s${id}`] = new ort.Tensor("float32", runner.state[i], program.slots[id].shape as number[])));
+      stateSlots.forEach(
+        (id, i) =>
+          (feeds[`s${id}`] = new ort.Tensor("float32", runner.state[i], program.slots[id].shape as number[])),
+      );
       feeds[`s${input}`] = new ort.Tensor("float32", x, program.slots[input].shape as number[]);
-      if (target !== undefined && y) feeds[`s${target}`] = new ort.Tensor("float32", y, program.slots[target].shape as number[]);
+      if (target !== undefined && y)
+        feeds[`s${target}`] = new ort.Tensor("float32", y, program.slots[target].shape as number[]);
       const fetches: Record<string, ort.Tensor | null> = {};
       const next = stateSlots.map((id, i) => {
         const k = updateOf.get(id);

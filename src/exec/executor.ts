@@ -17,11 +17,24 @@ import { ExecCode, execError } from "./errors";
 import { emitOnnx, type EmittedModel } from "./onnx";
 import { guaranteedBounds, mayBeNegativeZero, validateProgram } from "./program";
 import { bindSlots, type SlotValues } from "./reference";
-import { canonicalize, checkInputBounds, checkRange, checkSlotTensor, constTensor, markChecked, sizeOf } from "./tensor";
+import {
+  canonicalize,
+  checkInputBounds,
+  checkRange,
+  checkSlotTensor,
+  constTensor,
+  markChecked,
+  sizeOf,
+} from "./tensor";
 
 export type Device = "cpu" | "cuda";
 export type GraphOptimizationLevel = "disabled" | "basic" | "extended" | "all";
-export const GRAPH_OPTIMIZATION_LEVELS: readonly GraphOptimizationLevel[] = ["disabled", "basic", "extended", "all"];
+export const GRAPH_OPTIMIZATION_LEVELS: readonly GraphOptimizationLevel[] = [
+  "disabled",
+  "basic",
+  "extended",
+  "all",
+];
 
 export interface ExecutorOptions {
   /** "cpu" (default) or "cuda" (never falls back to CPU). */
@@ -78,7 +91,7 @@ export interface Executor {
 const CUDA_HINT =
   "install the CUDA 12 execution provider libraries with `npm run gpu:install` " +
   "(= `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js`), and make sure an NVIDIA " +
-  "driver, CUDA 12 and cuDNN 9 are on the library path; or run with device \"cpu\"";
+  'driver, CUDA 12 and cuDNN 9 are on the library path; or run with device "cpu"';
 
 /** A one-node float64 model used to probe whether an execution provider loads. */
 function probeModel(): Uint8Array {
@@ -100,8 +113,16 @@ function probeModel(): Uint8Array {
 /** CUDA EP shared libraries onnxruntime-node loads on Linux and that npm does not bundle. */
 function missingCudaLibraries(): string[] {
   if (process.platform !== "linux") return [];
-  const bin = path.join(path.dirname(require.resolve("onnxruntime-node/package.json")), "bin", "napi-v6", process.platform, process.arch);
-  return ["libonnxruntime_providers_shared.so", "libonnxruntime_providers_cuda.so"].filter((f) => !fs.existsSync(path.join(bin, f)));
+  const bin = path.join(
+    path.dirname(require.resolve("onnxruntime-node/package.json")),
+    "bin",
+    "napi-v6",
+    process.platform,
+    process.arch,
+  );
+  return ["libonnxruntime_providers_shared.so", "libonnxruntime_providers_cuda.so"].filter(
+    (f) => !fs.existsSync(path.join(bin, f)),
+  );
 }
 
 let cudaProbe: Promise<{ available: boolean; reason?: string }> | undefined;
@@ -113,9 +134,14 @@ let cudaProbe: Promise<{ available: boolean; reason?: string }> | undefined;
 export function cudaAvailable(): Promise<{ available: boolean; reason?: string }> {
   cudaProbe ??= (async () => {
     const backends = ort.listSupportedBackends?.() ?? [];
-    if (!backends.some((b) => b.name === "cuda")) return { available: false, reason: "this onnxruntime-node build has no CUDA backend" };
+    if (!backends.some((b) => b.name === "cuda"))
+      return { available: false, reason: "this onnxruntime-node build has no CUDA backend" };
     const missing = missingCudaLibraries();
-    if (missing.length > 0) return { available: false, reason: `the CUDA execution provider libraries are not installed (missing ${missing.join(", ")})` };
+    if (missing.length > 0)
+      return {
+        available: false,
+        reason: `the CUDA execution provider libraries are not installed (missing ${missing.join(", ")})`,
+      };
     try {
       const s = await ort.InferenceSession.create(probeModel(), {
         executionProviders: [{ name: "cuda" }],
@@ -143,7 +169,9 @@ function sessionOptions(opts: ExecutorOptions): ort.InferenceSession.SessionOpti
   if ((opts.device ?? "cpu") === "cuda") {
     return {
       ...base,
-      executionProviders: [{ name: "cuda", deviceId: opts.deviceId ?? 0 } as ort.InferenceSession.ExecutionProviderConfig],
+      executionProviders: [
+        { name: "cuda", deviceId: opts.deviceId ?? 0 } as ort.InferenceSession.ExecutionProviderConfig,
+      ],
       extra: { session: { disable_cpu_ep_fallback: "1" } },
     };
   }
@@ -151,20 +179,33 @@ function sessionOptions(opts: ExecutorOptions): ort.InferenceSession.SessionOpti
 }
 
 /** Creates an ONNX Runtime session for `model` (float64 or float32) with the executor's device rules. */
-export async function createSession(model: EmittedModel, opts: ExecutorOptions = {}): Promise<ort.InferenceSession> {
+export async function createSession(
+  model: EmittedModel,
+  opts: ExecutorOptions = {},
+): Promise<ort.InferenceSession> {
   const device = opts.device ?? "cpu";
-  if (device !== "cpu" && device !== "cuda") throw execError(ExecCode.BadProgram, `unknown device "${device as string}"; use "cpu" or "cuda"`);
+  if (device !== "cpu" && device !== "cuda")
+    throw execError(ExecCode.BadProgram, `unknown device "${device as string}"; use "cpu" or "cuda"`);
   if (device === "cuda") {
     const probe = await cudaAvailable();
     if (!probe.available) {
-      throw execError(ExecCode.CudaUnavailable, `CUDA was requested but is unavailable (${probe.reason}); ${CUDA_HINT}`, { reason: probe.reason });
+      throw execError(
+        ExecCode.CudaUnavailable,
+        `CUDA was requested but is unavailable (${probe.reason}); ${CUDA_HINT}`,
+        { reason: probe.reason },
+      );
     }
   }
   try {
     return await ort.InferenceSession.create(model.bytes, sessionOptions(opts));
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    throw execError(ExecCode.Runtime, `ONNX Runtime could not create a ${device} session: ${msg}`, { device }, e);
+    throw execError(
+      ExecCode.Runtime,
+      `ONNX Runtime could not create a ${device} session: ${msg}`,
+      { device },
+      e,
+    );
   }
 }
 
@@ -183,24 +224,37 @@ export async function createExecutor(program: PinProgram, options: ExecutorOptio
   const updateOf = new Map<SlotId, number>(program.stateUpdates.map(({ from }, k) => [from, k]));
   const negZero = mayBeNegativeZero(program);
   // a state output needs the −0 pass only if its graph output was not canonicalised in the graph
-  const stateNeedsCanon = program.stateUpdates.map(({ to }, k) => model.stateOutputs[k] === `s${to}` && negZero[to]);
+  const stateNeedsCanon = program.stateUpdates.map(
+    ({ to }, k) => model.stateOutputs[k] === `s${to}` && negZero[to],
+  );
   // next-state values provably within the state slot's bound need no input check next step
   const bounds = guaranteedBounds(program);
-  const nextWithinBound = program.stateUpdates.map(({ from, to }) => bounds[to] <= program.slots[from].maxAbs);
+  const nextWithinBound = program.stateUpdates.map(
+    ({ from, to }) => bounds[to] <= program.slots[from].maxAbs,
+  );
 
   const feedsFor = (state: readonly IntTensor[], batch: StepBatch): Record<string, ort.Tensor> => {
     const values = bindSlots(program, state, batch);
     const feeds: Record<string, ort.Tensor> = {};
-    for (const id of model.inputSlots) feeds[`s${id}`] = toOrt(checkInputBounds(program, id, checkSlotTensor(program, id, values[id])));
+    for (const id of model.inputSlots)
+      feeds[`s${id}`] = toOrt(checkInputBounds(program, id, checkSlotTensor(program, id, values[id])));
     return feeds;
   };
 
-  const run = async (feeds: Record<string, ort.Tensor>, fetches: Record<string, ort.Tensor | null>): Promise<ort.InferenceSession.ReturnType> => {
+  const run = async (
+    feeds: Record<string, ort.Tensor>,
+    fetches: Record<string, ort.Tensor | null>,
+  ): Promise<ort.InferenceSession.ReturnType> => {
     try {
       return await session.run(feeds, fetches);
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
-      throw execError(ExecCode.Runtime, `ONNX Runtime failed to run the program on ${device}: ${msg}`, { device }, e);
+      throw execError(
+        ExecCode.Runtime,
+        `ONNX Runtime failed to run the program on ${device}: ${msg}`,
+        { device },
+        e,
+      );
     }
   };
 
@@ -218,14 +272,25 @@ export async function createExecutor(program: PinProgram, options: ExecutorOptio
       const feeds = feedsFor(state, batch);
       const fetches: Record<string, ort.Tensor | null> = {};
       if (opts.into && opts.into.length !== program.stateUpdates.length) {
-        throw execError(ExecCode.ShapeMismatch, `step: ${opts.into.length} output buffers given for ${program.stateUpdates.length} state updates`);
+        throw execError(
+          ExecCode.ShapeMismatch,
+          `step: ${opts.into.length} output buffers given for ${program.stateUpdates.length} state updates`,
+        );
       }
       const buffers = program.stateUpdates.map(({ to }, k) => {
         const n = sizeOf(program.slots[to].shape);
         const buf = opts.into ? opts.into[k] : new Float64Array(n);
-        if (buf.length !== n) throw execError(ExecCode.ShapeMismatch, `step: output buffer ${k} has ${buf.length} elements, slot ${to} needs ${n}`, { slot: to });
+        if (buf.length !== n)
+          throw execError(
+            ExecCode.ShapeMismatch,
+            `step: output buffer ${k} has ${buf.length} elements, slot ${to} needs ${n}`,
+            { slot: to },
+          );
         if (state.some((t) => t.data.buffer === buf.buffer)) {
-          throw execError(ExecCode.BadProgram, `step: output buffer ${k} aliases an input state tensor; pass buffers from an older step`);
+          throw execError(
+            ExecCode.BadProgram,
+            `step: output buffer ${k} aliases an input state tensor; pass buffers from an older step`,
+          );
         }
         fetches[model.stateOutputs[k]] = new ort.Tensor("float64", buf, program.slots[to].shape as number[]);
         return buf;
@@ -233,7 +298,11 @@ export async function createExecutor(program: PinProgram, options: ExecutorOptio
       const wanted = opts.outputs ?? [];
       for (const name of wanted) {
         const out = model.namedOutputs[name];
-        if (out === undefined) throw execError(ExecCode.MissingInput, `program has no output "${name}" (has: ${Object.keys(program.outputs).join(", ") || "none"})`);
+        if (out === undefined)
+          throw execError(
+            ExecCode.MissingInput,
+            `program has no output "${name}" (has: ${Object.keys(program.outputs).join(", ") || "none"})`,
+          );
         if (!(out in fetches)) fetches[out] = null; // a state output of the same name is already fetched
       }
       const res = await run(feeds, fetches);
@@ -251,7 +320,11 @@ export async function createExecutor(program: PinProgram, options: ExecutorOptio
         const id = program.outputs[name];
         const out = model.namedOutputs[name];
         const shared = stateBufferOf.get(out);
-        outputs[name] = slotTensor(id, shared ? Float64Array.from(shared) : (res[out].data as Float64Array), `output "${name}"`);
+        outputs[name] = slotTensor(
+          id,
+          shared ? Float64Array.from(shared) : (res[out].data as Float64Array),
+          `output "${name}"`,
+        );
       }
       return { state: next, outputs };
     },
@@ -263,9 +336,11 @@ export async function createExecutor(program: PinProgram, options: ExecutorOptio
       for (const id of temps) fetches[`s${id}`] = null;
       const res = temps.length > 0 ? await run(feeds, fetches) : {};
       return slots.map((id) => {
-        if (!(id >= 0 && id < program.slots.length)) throw execError(ExecCode.OutOfRange, `slot ${id} does not exist`, { slot: id });
+        if (!(id >= 0 && id < program.slots.length))
+          throw execError(ExecCode.OutOfRange, `slot ${id} does not exist`, { slot: id });
         const kind = program.slots[id].kind;
-        if (kind === "temp") return slotTensor(id, res[`s${id}`].data as Float64Array, `slot ${id} "${program.slots[id].name}"`);
+        if (kind === "temp")
+          return slotTensor(id, res[`s${id}`].data as Float64Array, `slot ${id} "${program.slots[id].name}"`);
         if (kind === "const") return values[id] ?? constTensor(program, id);
         return checkSlotTensor(program, id, values[id]);
       });

@@ -66,8 +66,12 @@ class GraphBuilder {
     if (key && this.constCache.has(key)) return this.constCache.get(key) as string;
     const name = this.fresh(hint);
     const raw =
-      this.elemType === DOUBLE ? new Uint8Array(Float64Array.from(values).buffer) : new Uint8Array(Float32Array.from(values).buffer);
-    this.initializers.push(onnx.TensorProto.create({ name, dataType: this.elemType, dims: [...dims], rawData: raw }));
+      this.elemType === DOUBLE
+        ? new Uint8Array(Float64Array.from(values).buffer)
+        : new Uint8Array(Float32Array.from(values).buffer);
+    this.initializers.push(
+      onnx.TensorProto.create({ name, dataType: this.elemType, dims: [...dims], rawData: raw }),
+    );
     if (key) this.constCache.set(key, name);
     return name;
   }
@@ -79,13 +83,23 @@ class GraphBuilder {
     if (hit) return hit;
     const name = this.fresh(hint);
     const raw = new Uint8Array(BigInt64Array.from(values.map((v) => BigInt(v))).buffer);
-    this.initializers.push(onnx.TensorProto.create({ name, dataType: INT64, dims: [values.length], rawData: raw }));
+    this.initializers.push(
+      onnx.TensorProto.create({ name, dataType: INT64, dims: [values.length], rawData: raw }),
+    );
     this.constCache.set(key, name);
     return name;
   }
 
   node(opType: string, inputs: string[], output: string, attrs: onnx.IAttributeProto[] = []): string {
-    this.nodes.push(onnx.NodeProto.create({ opType, input: inputs, output: [output], attribute: attrs, name: `${opType}_${output}` }));
+    this.nodes.push(
+      onnx.NodeProto.create({
+        opType,
+        input: inputs,
+        output: [output],
+        attribute: attrs,
+        name: `${opType}_${output}`,
+      }),
+    );
     return output;
   }
 }
@@ -104,8 +118,19 @@ function valueInfo(name: string, elemType: number, shape: readonly number[]): on
   });
 }
 
-function finish(g: GraphBuilder, inputs: onnx.IValueInfoProto[], outputs: onnx.IValueInfoProto[], name: string): Uint8Array {
-  const graph = onnx.GraphProto.create({ name, node: g.nodes, initializer: g.initializers, input: inputs, output: outputs });
+function finish(
+  g: GraphBuilder,
+  inputs: onnx.IValueInfoProto[],
+  outputs: onnx.IValueInfoProto[],
+  name: string,
+): Uint8Array {
+  const graph = onnx.GraphProto.create({
+    name,
+    node: g.nodes,
+    initializer: g.initializers,
+    input: inputs,
+    output: outputs,
+  });
   const model = onnx.ModelProto.create({
     irVersion: 7,
     producerName: "pinpoint",
@@ -119,11 +144,21 @@ function finish(g: GraphBuilder, inputs: onnx.IValueInfoProto[], outputs: onnx.I
  * `operandBound`: a bound on |operand| that holds by construction (see guaranteedBounds); a
  * Rescale whose result provably stays within ±(2^b − 1) gets no Clip node.
  */
-function emitExactOp(g: GraphBuilder, op: PinOp, name: (id: SlotId) => string, out: string, operandBound = Infinity): void {
+function emitExactOp(
+  g: GraphBuilder,
+  op: PinOp,
+  name: (id: SlotId) => string,
+  out: string,
+  operandBound = Infinity,
+): void {
   switch (op.op) {
     case "MatMul":
       if (!op.transA && !op.transB) g.node("MatMul", [name(op.a), name(op.b)], out);
-      else g.node("Gemm", [name(op.a), name(op.b)], out, [intAttr("transA", op.transA ? 1 : 0), intAttr("transB", op.transB ? 1 : 0)]);
+      else
+        g.node("Gemm", [name(op.a), name(op.b)], out, [
+          intAttr("transA", op.transA ? 1 : 0),
+          intAttr("transB", op.transB ? 1 : 0),
+        ]);
       return;
     case "Add":
     case "Sub":
@@ -151,7 +186,11 @@ function emitExactOp(g: GraphBuilder, op: PinOp, name: (id: SlotId) => string, o
     case "Rescale": {
       // floor((a + 2^(s−1)) · 2^−s): the add is exact below 2^53 (checked by validateProgram) and
       // scaling by a power of two is exact, so Floor sees the exact quotient.
-      const shifted = g.node("Add", [name(op.a), g.floatConst([2 ** (op.shift - 1)], [])], g.fresh(`${out}_half`));
+      const shifted = g.node(
+        "Add",
+        [name(op.a), g.floatConst([2 ** (op.shift - 1)], [])],
+        g.fresh(`${out}_half`),
+      );
       const scaled = g.node("Mul", [shifted, g.floatConst([2 ** -op.shift], [])], g.fresh(`${out}_div`));
       const m = 2 ** op.bound - 1;
       if (Math.ceil((operandBound + 2 ** (op.shift - 1)) / 2 ** op.shift) <= m) {
@@ -184,7 +223,12 @@ export function emitOnnx(program: PinProgram): EmittedModel {
     if (s.kind === "const") {
       const name = slotName(i);
       g.initializers.push(
-        onnx.TensorProto.create({ name, dataType: DOUBLE, dims: [...s.shape], rawData: new Uint8Array(Float64Array.from(s.data ?? []).buffer) }),
+        onnx.TensorProto.create({
+          name,
+          dataType: DOUBLE,
+          dims: [...s.shape],
+          rawData: new Uint8Array(Float64Array.from(s.data ?? []).buffer),
+        }),
       );
     } else if (s.kind !== "temp") {
       inputs.push(valueInfo(slotName(i), DOUBLE, s.shape));
@@ -194,7 +238,8 @@ export function emitOnnx(program: PinProgram): EmittedModel {
   const bounds = guaranteedBounds(program);
   for (const op of program.ops) {
     const out = slotName(op.out);
-    if (op.op === "Reshape") g.node("Reshape", [slotName(op.a), g.int64Const(program.slots[op.out].shape as number[])], out);
+    if (op.op === "Reshape")
+      g.node("Reshape", [slotName(op.a), g.int64Const(program.slots[op.out].shape as number[])], out);
     else emitExactOp(g, op, slotName, out, op.op === "Rescale" ? bounds[op.a] : Infinity);
     outputs.push(valueInfo(out, DOUBLE, program.slots[op.out].shape));
     evidenceSlots.push(op.out);
@@ -204,7 +249,12 @@ export function emitOnnx(program: PinProgram): EmittedModel {
   const stateOutputs = program.stateUpdates.map(({ to }, k) => {
     // a temp that cannot hold −0 is fetched as it is; otherwise −0 + 0 = +0 canonicalises it
     // (each state output needs its own graph output: two updates may share a slot)
-    if (program.slots[to].kind === "temp" && !negZero[to] && !program.stateUpdates.slice(0, k).some((u) => u.to === to)) return slotName(to);
+    if (
+      program.slots[to].kind === "temp" &&
+      !negZero[to] &&
+      !program.stateUpdates.slice(0, k).some((u) => u.to === to)
+    )
+      return slotName(to);
     const name = nextStateName(k);
     g.node("Add", [slotName(to), zero], name);
     outputs.push(valueInfo(name, DOUBLE, program.slots[to].shape));
@@ -212,7 +262,14 @@ export function emitOnnx(program: PinProgram): EmittedModel {
   });
   const namedOutputs: Record<string, string> = {};
   for (const [k, id] of Object.entries(program.outputs)) namedOutputs[k] = slotName(id);
-  return { bytes: finish(g, inputs, outputs, "pinpoint_exact"), dtype: "float64", inputSlots, evidenceSlots, stateOutputs, namedOutputs };
+  return {
+    bytes: finish(g, inputs, outputs, "pinpoint_exact"),
+    dtype: "float64",
+    inputSlots,
+    evidenceSlots,
+    stateOutputs,
+    namedOutputs,
+  };
 }
 
 /**
@@ -229,7 +286,14 @@ export function emitFloat32Onnx(program: PinProgram): EmittedModel {
   const sc = (id: SlotId): number => program.slots[id].scale;
   program.slots.forEach((s, i) => {
     if (s.kind === "const") {
-      names.set(i, g.floatConst((s.data ?? []).map((v) => v / 2 ** s.scale), s.shape, `k${i}`));
+      names.set(
+        i,
+        g.floatConst(
+          (s.data ?? []).map((v) => v / 2 ** s.scale),
+          s.shape,
+          `k${i}`,
+        ),
+      );
     } else if (s.kind !== "temp") {
       inputs.push(valueInfo(slotName(i), FLOAT, s.shape));
       inputSlots.push(i);
@@ -238,7 +302,8 @@ export function emitFloat32Onnx(program: PinProgram): EmittedModel {
   });
   const name = (id: SlotId): string => names.get(id) as string;
   /** Multiplies `x` by 2^e unless e = 0. */
-  const pow2 = (x: string, e: number, out: string): string => (e === 0 ? x : g.node("Mul", [x, g.floatConst([2 ** e], [])], out));
+  const pow2 = (x: string, e: number, out: string): string =>
+    e === 0 ? x : g.node("Mul", [x, g.floatConst([2 ** e], [])], out);
   for (const op of program.ops) {
     const so = sc(op.out);
     const out = slotName(op.out);
@@ -297,5 +362,12 @@ export function emitFloat32Onnx(program: PinProgram): EmittedModel {
     outputs.push(valueInfo(n, FLOAT, program.slots[id].shape));
     namedOutputs[k] = n;
   }
-  return { bytes: finish(g, inputs, outputs, "pinpoint_float32"), dtype: "float32", inputSlots, evidenceSlots: [], stateOutputs, namedOutputs };
+  return {
+    bytes: finish(g, inputs, outputs, "pinpoint_float32"),
+    dtype: "float32",
+    inputSlots,
+    evidenceSlots: [],
+    stateOutputs,
+    namedOutputs,
+  };
 }

@@ -65,10 +65,22 @@ export function bindSlots(
     else if (s.kind === "state") values[i] = state[si++];
   });
   if (si !== state.length) {
-    throw execError(ExecCode.ShapeMismatch, `program has ${si} state slots but ${state.length} state tensors were given`, { expected: si, got: state.length });
+    throw execError(
+      ExecCode.ShapeMismatch,
+      `program has ${si} state slots but ${state.length} state tensors were given`,
+      { expected: si, got: state.length },
+    );
   }
-  if (batch.x && inputs.length !== 1) throw execError(ExecCode.BadProgram, `batch.x needs exactly one input slot, program has ${inputs.length}; pass batch.slots`);
-  if (batch.y && targets.length !== 1) throw execError(ExecCode.BadProgram, `batch.y needs exactly one target slot, program has ${targets.length}; pass batch.slots`);
+  if (batch.x && inputs.length !== 1)
+    throw execError(
+      ExecCode.BadProgram,
+      `batch.x needs exactly one input slot, program has ${inputs.length}; pass batch.slots`,
+    );
+  if (batch.y && targets.length !== 1)
+    throw execError(
+      ExecCode.BadProgram,
+      `batch.y needs exactly one target slot, program has ${targets.length}; pass batch.slots`,
+    );
   if (batch.x) values[inputs[0].i] = batch.x;
   if (batch.y) values[targets[0].i] = batch.y;
   if (batch.slots) for (const [id, t] of batch.slots) values[id] = t;
@@ -226,21 +238,35 @@ export interface ElementEval {
  * Evaluates output element `flatIndex` of op `opIndex` from the operand values in `slotValues`
  * alone — what a dispute needs to open one element and, for reductions, its accumulation.
  */
-export function evalElement(program: PinProgram, slotValues: SlotValues, opIndex: number, flatIndex: number): ElementEval {
+export function evalElement(
+  program: PinProgram,
+  slotValues: SlotValues,
+  opIndex: number,
+  flatIndex: number,
+): ElementEval {
   validateProgram(program);
   if (!Number.isInteger(opIndex) || opIndex < 0 || opIndex >= program.ops.length) {
-    throw execError(ExecCode.OutOfRange, `op index ${opIndex} is out of range [0, ${program.ops.length})`, { opIndex });
+    throw execError(ExecCode.OutOfRange, `op index ${opIndex} is out of range [0, ${program.ops.length})`, {
+      opIndex,
+    });
   }
   const op = program.ops[opIndex];
   const outShape = program.slots[op.out].shape;
   const n = sizeOf(outShape);
   if (!Number.isInteger(flatIndex) || flatIndex < 0 || flatIndex >= n) {
-    throw execError(ExecCode.OutOfRange, `element ${flatIndex} is out of range [0, ${n}) for op ${opIndex} (${op.op})`, { opIndex, flatIndex });
+    throw execError(
+      ExecCode.OutOfRange,
+      `element ${flatIndex} is out of range [0, ${n}) for op ${opIndex} (${op.op})`,
+      { opIndex, flatIndex },
+    );
   }
   for (const id of operandsOf(op)) checkSlotTensor(program, id, slotValues[id]);
   const t = (id: SlotId): IntTensor => slotValues[id] as IntTensor;
   const read = (slot: SlotId, index: number): OperandRead => ({ slot, index, value: t(slot).data[index] });
-  const single = (value: number, ...operands: OperandRead[]): ElementEval => ({ value: value === 0 ? 0 : value, operands });
+  const single = (value: number, ...operands: OperandRead[]): ElementEval => ({
+    value: value === 0 ? 0 : value,
+    operands,
+  });
   switch (op.op) {
     case "MatMul": {
       const N = outShape[1];
@@ -284,7 +310,8 @@ export function evalElement(program: PinProgram, slotValues: SlotValues, opIndex
     case "Mul": {
       const ra = read(op.a, broadcastOne(outShape, program.slots[op.a].shape, flatIndex));
       const rb = read(op.b, broadcastOne(outShape, program.slots[op.b].shape, flatIndex));
-      const r = op.op === "Add" ? ra.value + rb.value : op.op === "Sub" ? ra.value - rb.value : ra.value * rb.value;
+      const r =
+        op.op === "Add" ? ra.value + rb.value : op.op === "Sub" ? ra.value - rb.value : ra.value * rb.value;
       return single(checked(op, opIndex, "result", r), ra, rb);
     }
     case "MulConst": {

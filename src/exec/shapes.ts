@@ -72,11 +72,15 @@ export function broadcastOne(out: readonly number[], src: readonly number[], fla
 
 function bad(op: PinOp, index: number, program: PinProgram, msg: string): never {
   const out = program.slots[op.out];
-  throw execError(ExecCode.ShapeMismatch, `op ${index} (${op.op}) writing slot ${op.out} "${out?.name}": ${msg}`, {
-    op: index,
-    opName: op.op,
-    slot: op.out,
-  });
+  throw execError(
+    ExecCode.ShapeMismatch,
+    `op ${index} (${op.op}) writing slot ${op.out} "${out?.name}": ${msg}`,
+    {
+      op: index,
+      opName: op.op,
+      slot: op.out,
+    },
+  );
 }
 
 /** The output shape an op produces from its operands' slot shapes (throws EXEC_SHAPE_MISMATCH). */
@@ -86,10 +90,17 @@ export function inferShape(program: PinProgram, op: PinOp, index: number): numbe
     case "MatMul": {
       const a = sh(op.a);
       const b = sh(op.b);
-      if (a.length !== 2 || b.length !== 2) bad(op, index, program, `operands must be rank 2, got [${a}] and [${b}]`);
+      if (a.length !== 2 || b.length !== 2)
+        bad(op, index, program, `operands must be rank 2, got [${a}] and [${b}]`);
       const [m, ka] = op.transA ? [a[1], a[0]] : [a[0], a[1]];
       const [kb, n] = op.transB ? [b[1], b[0]] : [b[0], b[1]];
-      if (ka !== kb) bad(op, index, program, `contracted dimensions differ: ${ka} vs ${kb} (a [${a}], b [${b}], transA ${op.transA}, transB ${op.transB})`);
+      if (ka !== kb)
+        bad(
+          op,
+          index,
+          program,
+          `contracted dimensions differ: ${ka} vs ${kb} (a [${a}], b [${b}], transA ${op.transA}, transB ${op.transB})`,
+        );
       return [m, n];
     }
     case "Add":
@@ -107,7 +118,8 @@ export function inferShape(program: PinProgram, op: PinOp, index: number): numbe
     case "ReluGrad": {
       const g = sh(op.g);
       const x = sh(op.x);
-      if (g.length !== x.length || g.some((d, i) => d !== x[i])) bad(op, index, program, `g [${g}] and x [${x}] must have the same shape`);
+      if (g.length !== x.length || g.some((d, i) => d !== x[i]))
+        bad(op, index, program, `g [${g}] and x [${x}] must have the same shape`);
       return [...g];
     }
     case "Transpose": {
@@ -117,14 +129,18 @@ export function inferShape(program: PinProgram, op: PinOp, index: number): numbe
     }
     case "ReduceSum": {
       const a = sh(op.a);
-      if (!Number.isInteger(op.axis) || op.axis < 0 || op.axis >= a.length) bad(op, index, program, `axis ${op.axis} out of range for [${a}]`);
+      if (!Number.isInteger(op.axis) || op.axis < 0 || op.axis >= a.length)
+        bad(op, index, program, `axis ${op.axis} out of range for [${a}]`);
       return a.filter((_, i) => i !== op.axis);
     }
     case "Reshape":
       return [...program.slots[op.out].shape];
     default: {
       const unknown = op as { op: string };
-      throw execError(ExecCode.BadProgram, `op ${index}: unsupported PinIR op "${unknown.op}"`, { op: index, opName: unknown.op });
+      throw execError(ExecCode.BadProgram, `op ${index}: unsupported PinIR op "${unknown.op}"`, {
+        op: index,
+        opName: unknown.op,
+      });
     }
   }
 }

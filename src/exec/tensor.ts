@@ -18,13 +18,21 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
 }
 
 /** Builds an {@link IntTensor}, checking the element count, integrality and bounds. */
-export function intTensor(shape: readonly number[], data: Float64Array | readonly number[], scale: number): IntTensor {
+export function intTensor(
+  shape: readonly number[],
+  data: Float64Array | readonly number[],
+  scale: number,
+): IntTensor {
   const arr = data instanceof Float64Array ? data : Float64Array.from(data);
   if (arr.length !== sizeOf(shape)) {
-    throw execError(ExecCode.ShapeMismatch, `tensor of shape [${shape.join(",")}] needs ${sizeOf(shape)} elements, got ${arr.length}`, {
-      shape: [...shape],
-      length: arr.length,
-    });
+    throw execError(
+      ExecCode.ShapeMismatch,
+      `tensor of shape [${shape.join(",")}] needs ${sizeOf(shape)} elements, got ${arr.length}`,
+      {
+        shape: [...shape],
+        length: arr.length,
+      },
+    );
   }
   canonicalize(arr, "tensor");
   return { shape: [...shape], data: arr, scale };
@@ -84,10 +92,14 @@ export function firstDifference(a: Float64Array, b: Float64Array): number {
 export function checkSlotTensor(program: PinProgram, id: SlotId, t: IntTensor | undefined): IntTensor {
   const slot = program.slots[id];
   if (t === undefined) {
-    throw execError(ExecCode.MissingInput, `no value for slot ${id} "${slot.name}" (${slot.kind}); pass one of shape [${slot.shape.join(",")}]`, {
-      slot: id,
-      name: slot.name,
-    });
+    throw execError(
+      ExecCode.MissingInput,
+      `no value for slot ${id} "${slot.name}" (${slot.kind}); pass one of shape [${slot.shape.join(",")}]`,
+      {
+        slot: id,
+        name: slot.name,
+      },
+    );
   }
   if (!sameShape(t.shape, slot.shape) || t.data.length !== sizeOf(slot.shape)) {
     throw execError(

@@ -14,10 +14,17 @@ export function batchLayout(program: PinProgram): { input: SlotId; target?: Slot
   const inputs = program.slots.flatMap((s, i) => (s.kind === "input" ? [i] : []));
   const targets = program.slots.flatMap((s, i) => (s.kind === "target" ? [i] : []));
   if (inputs.length !== 1 || targets.length > 1) {
-    throw execError(ExecCode.BadProgram, `training needs exactly one input slot and at most one target slot, program has ${inputs.length} and ${targets.length}`);
+    throw execError(
+      ExecCode.BadProgram,
+      `training needs exactly one input slot and at most one target slot, program has ${inputs.length} and ${targets.length}`,
+    );
   }
   const shape = program.slots[inputs[0]].shape;
-  if (shape.length !== 2) throw execError(ExecCode.ShapeMismatch, `input slot ${inputs[0]} must be [batch, features], is [${shape}]`);
+  if (shape.length !== 2)
+    throw execError(
+      ExecCode.ShapeMismatch,
+      `input slot ${inputs[0]} must be [batch, features], is [${shape}]`,
+    );
   return { input: inputs[0], ...(targets.length ? { target: targets[0] } : {}), batchSize: shape[0] };
 }
 
@@ -33,12 +40,20 @@ function checkDataset(program: PinProgram, dataset: Dataset): { batchSize: numbe
   }
   const xs = program.slots[input].shape;
   if (xs[1] !== dataset.nFeatures) {
-    throw execError(ExecCode.ShapeMismatch, `slot ${input} "${program.slots[input].name}" takes ${xs[1]} features, dataset ${dataset.name} has ${dataset.nFeatures}`, { slot: input });
+    throw execError(
+      ExecCode.ShapeMismatch,
+      `slot ${input} "${program.slots[input].name}" takes ${xs[1]} features, dataset ${dataset.name} has ${dataset.nFeatures}`,
+      { slot: input },
+    );
   }
   if (target !== undefined) {
     const ys = program.slots[target].shape;
     if (ys.length !== 2 || ys[0] !== batchSize || ys[1] !== dataset.nClasses) {
-      throw execError(ExecCode.ShapeMismatch, `slot ${target} "${program.slots[target].name}" is [${ys}], dataset ${dataset.name} needs [${batchSize}, ${dataset.nClasses}]`, { slot: target });
+      throw execError(
+        ExecCode.ShapeMismatch,
+        `slot ${target} "${program.slots[target].name}" is [${ys}], dataset ${dataset.name} needs [${batchSize}, ${dataset.nClasses}]`,
+        { slot: target },
+      );
     }
   }
   return { batchSize };
@@ -90,9 +105,13 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   validateProgram(program);
   const { batchSize } = checkDataset(program, dataset);
   if (opts.batchSize !== undefined && opts.batchSize !== batchSize) {
-    throw execError(ExecCode.ShapeMismatch, `batchSize ${opts.batchSize} differs from the program's batch dimension ${batchSize}`);
+    throw execError(
+      ExecCode.ShapeMismatch,
+      `batchSize ${opts.batchSize} differs from the program's batch dimension ${batchSize}`,
+    );
   }
-  if (!Number.isSafeInteger(opts.steps) || opts.steps < 0) throw execError(ExecCode.OutOfRange, `steps must be a non-negative integer, got ${opts.steps}`);
+  if (!Number.isSafeInteger(opts.steps) || opts.steps < 0)
+    throw execError(ExecCode.OutOfRange, `steps must be a non-negative integer, got ${opts.steps}`);
   const executor = opts.executor ?? (await createExecutor(program, opts));
   const hasLoss = program.outputs.loss !== undefined;
   const lossEvery = opts.lossEvery ?? 1;
@@ -106,7 +125,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let state = [...opts.initialState];
   // two sets of output buffers used alternately when recycling: step t writes set t mod 2, which
   // held the state of step t − 2 (already consumed)
-  const pool = opts.recycle ? [0, 1].map(() => program.stateUpdates.map(({ to }) => new Float64Array(sizeOfShape(program.slots[to].shape)))) : undefined;
+  const pool = opts.recycle
+    ? [0, 1].map(() =>
+        program.stateUpdates.map(({ to }) => new Float64Array(sizeOfShape(program.slots[to].shape))),
+      )
+    : undefined;
   const losses: { step: number; loss: number }[] = [];
   const first = opts.firstStep ?? 1;
   const t0 = performance.now();
@@ -115,7 +138,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       batchInto(dataset, t, batchSize, x, y);
       const wantLoss = hasLoss && lossEvery > 0 && (t - first) % lossEvery === 0;
       const into = pool ? pool[t % 2] : undefined;
-      const res = await executor.step(state, hasTarget ? { x: xT, y: yT } : { x: xT }, { ...(wantLoss ? { outputs: ["loss"] } : {}), ...(into ? { into } : {}) });
+      const res = await executor.step(state, hasTarget ? { x: xT, y: yT } : { x: xT }, {
+        ...(wantLoss ? { outputs: ["loss"] } : {}),
+        ...(into ? { into } : {}),
+      });
       state = res.state;
       let loss: number | undefined;
       if (wantLoss) {
@@ -129,7 +155,13 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
   const seconds = (performance.now() - t0) / 1000;
   if (pool) state = state.map((s) => ({ ...s, shape: [...s.shape], data: Float64Array.from(s.data) })); // detach from the pool
-  return { state, lastStep: first + opts.steps - 1, losses, seconds, stepsPerSec: opts.steps / Math.max(seconds, 1e-9) };
+  return {
+    state,
+    lastStep: first + opts.steps - 1,
+    losses,
+    seconds,
+    stepsPerSec: opts.steps / Math.max(seconds, 1e-9),
+  };
 }
 
 /** Index of the largest element of each row (first on ties). */
@@ -156,9 +188,15 @@ export interface AccuracyOptions extends ExecutorOptions {
  * output; for a train-step program the update is computed and discarded) over windows of the
  * program's batch size, counting each test sample once.
  */
-export async function accuracy(program: PinProgram, state: readonly IntTensor[], testSet: Dataset, opts: AccuracyOptions = {}): Promise<number> {
+export async function accuracy(
+  program: PinProgram,
+  state: readonly IntTensor[],
+  testSet: Dataset,
+  opts: AccuracyOptions = {},
+): Promise<number> {
   const name = opts.output ?? "logits";
-  if (program.outputs[name] === undefined) throw execError(ExecCode.MissingInput, `program has no "${name}" output to evaluate accuracy with`);
+  if (program.outputs[name] === undefined)
+    throw execError(ExecCode.MissingInput, `program has no "${name}" output to evaluate accuracy with`);
   const { batchSize } = checkDataset(program, testSet);
   const executor = opts.executor ?? (await createExecutor(program, opts));
   const hasTarget = program.slots.some((s) => s.kind === "target");
@@ -174,7 +212,8 @@ export async function accuracy(program: PinProgram, state: readonly IntTensor[],
       batchInto(testSet, t, batchSize, x, y, labels);
       const res = await executor.step(state, hasTarget ? { x: xT, y: yT } : { x: xT }, { outputs: [name] });
       const pred = argmaxRows(res.outputs[name]);
-      for (let r = 0; r < batchSize && seen < testSet.nSamples; r++, seen++) if (pred[r] === labels[r]) correct++;
+      for (let r = 0; r < batchSize && seen < testSet.nSamples; r++, seen++)
+        if (pred[r] === labels[r]) correct++;
     }
   } finally {
     if (!opts.executor) await executor.dispose();

@@ -1,6 +1,16 @@
 import { expect } from "chai";
 import { batchSample } from "../../src/commit";
-import { batchAt, batchInto, batchRowSample, loadIris, loadMnist, makeDataset, MNIST_PIXELS, Prng, toFixed } from "../../src/data";
+import {
+  batchAt,
+  batchInto,
+  batchRowSample,
+  loadIris,
+  loadMnist,
+  makeDataset,
+  MNIST_PIXELS,
+  Prng,
+  toFixed,
+} from "../../src/data";
 import { InputError } from "../../src/errors";
 
 const F = 16;
@@ -32,7 +42,13 @@ describe("Prng", function () {
 });
 
 describe("batch view (docs/SPEC.md §4)", function () {
-  const ds = makeDataset("tiny", Array.from({ length: 5 }, (_, i) => [i, -i]), [0, 1, 0, 1, 0], 2, F);
+  const ds = makeDataset(
+    "tiny",
+    Array.from({ length: 5 }, (_, i) => [i, -i]),
+    [0, 1, 0, 1, 0],
+    2,
+    F,
+  );
 
   it("row r of batch t is sample ((t − 1)·B + r) mod n, wrapping around", function () {
     const b1 = batchAt(ds, 1, 3);
@@ -53,7 +69,9 @@ describe("batch view (docs/SPEC.md §4)", function () {
       const B = r.int(1, 512);
       const t = i % 3 === 0 ? r.int(1, Number.MAX_SAFE_INTEGER) : r.int(1, 100000);
       const row = r.below(B);
-      expect(batchRowSample(n, t, B, row), `n=${n} B=${B} t=${t} r=${row}`).to.equal(batchSample(t, B, row, n));
+      expect(batchRowSample(n, t, B, row), `n=${n} B=${B} t=${t} r=${row}`).to.equal(
+        batchSample(t, B, row, n),
+      );
     }
   });
 
@@ -89,9 +107,13 @@ describe("datasets", function () {
     it("is deterministic for a seed and different for another", function () {
       const b = loadMnist({ train: 600, test: 200, seed: 5 });
       const c = loadMnist({ train: 600, test: 200, seed: 6 });
-      expect(Buffer.from(b.train.features.data.buffer).equals(Buffer.from(a.train.features.data.buffer))).to.equal(true);
+      expect(
+        Buffer.from(b.train.features.data.buffer).equals(Buffer.from(a.train.features.data.buffer)),
+      ).to.equal(true);
       expect([...b.test.labels]).to.deep.equal([...a.test.labels]);
-      expect([...(c.train.sourceIndex as Int32Array)]).to.not.deep.equal([...(a.train.sourceIndex as Int32Array)]);
+      expect([...(c.train.sourceIndex as Int32Array)]).to.not.deep.equal([
+        ...(a.train.sourceIndex as Int32Array),
+      ]);
       // pinned: the same seed must select the same digits on every machine
       expect([...(a.train.sourceIndex as Int32Array).subarray(0, 4)]).to.deep.equal([6392, 2113, 4783, 5986]);
       expect([...a.train.labels.subarray(0, 4)]).to.deep.equal([6, 1, 4, 5]);

@@ -1,7 +1,16 @@
 import { expect } from "chai";
 import * as ort from "onnxruntime-node";
 import { ExecutionError } from "../../src/errors";
-import { createExecutor, cudaAvailable, emitFloat32Onnx, ExecCode, intTensor, nextStateName, runReference, bindSlots } from "../../src/exec";
+import {
+  createExecutor,
+  cudaAvailable,
+  emitFloat32Onnx,
+  ExecCode,
+  intTensor,
+  nextStateName,
+  runReference,
+  bindSlots,
+} from "../../src/exec";
 import { program, slot, t } from "./util";
 
 async function expectRejects(p: Promise<unknown>, code: string, text?: RegExp): Promise<ExecutionError> {
@@ -51,10 +60,16 @@ describe("executor", function () {
       await ex.dispose();
       for (const level of ["disabled", "basic", "extended", "all"] as const) {
         const s = await ort.InferenceSession.create(ex.model.bytes, { graphOptimizationLevel: level });
-        const feeds = { s0: new ort.Tensor("float64", new Float64Array([0, 3]), [1, 2]), s1: new ort.Tensor("float64", new Float64Array([-5, 0]), [1, 2]) };
+        const feeds = {
+          s0: new ort.Tensor("float64", new Float64Array([0, 3]), [1, 2]),
+          s1: new ort.Tensor("float64", new Float64Array([-5, 0]), [1, 2]),
+        };
         const r = await s.run(feeds, [nextStateName(0), "s2"]);
         expect(Object.is(r[nextStateName(0)].data[0], 0), level).to.equal(true);
-        expect(Object.is(r.s2.data[0], -0), `raw evidence slot at ${level} (the JS side canonicalises it)`).to.equal(true);
+        expect(
+          Object.is(r.s2.data[0], -0),
+          `raw evidence slot at ${level} (the JS side canonicalises it)`,
+        ).to.equal(true);
         await s.release();
       }
     });
@@ -72,11 +87,27 @@ describe("executor", function () {
     it("names the slot on a shape mismatch", async function () {
       const ex = await createExecutor(negZero);
       try {
-        await expectRejects(ex.step([t([1, 2], [1, 2])], { x: t([2, 1], [1, 2]) }), ExecCode.ShapeMismatch, /slot 1 "input_1x2#1" \(input\) has shape \[1,2\]/);
-        await expectRejects(ex.step([t([2], [1, 2])], { x: t([1, 2], [1, 2]) }), ExecCode.ShapeMismatch, /slot 0 "state_1x2#0"/);
-        await expectRejects(ex.step([], { x: t([1, 2], [1, 2]) }), ExecCode.ShapeMismatch, /1 state slots but 0/);
+        await expectRejects(
+          ex.step([t([1, 2], [1, 2])], { x: t([2, 1], [1, 2]) }),
+          ExecCode.ShapeMismatch,
+          /slot 1 "input_1x2#1" \(input\) has shape \[1,2\]/,
+        );
+        await expectRejects(
+          ex.step([t([2], [1, 2])], { x: t([1, 2], [1, 2]) }),
+          ExecCode.ShapeMismatch,
+          /slot 0 "state_1x2#0"/,
+        );
+        await expectRejects(
+          ex.step([], { x: t([1, 2], [1, 2]) }),
+          ExecCode.ShapeMismatch,
+          /1 state slots but 0/,
+        );
         await expectRejects(ex.step([t([1, 2], [1, 2])], {}), ExecCode.MissingInput, /slot 1/);
-        await expectRejects(ex.step([t([1, 2], [1, 2])], { x: t([1, 2], [1, 2]) }, { outputs: ["nope"] }), ExecCode.MissingInput, /no output "nope"/);
+        await expectRejects(
+          ex.step([t([1, 2], [1, 2])], { x: t([1, 2], [1, 2]) }, { outputs: ["nope"] }),
+          ExecCode.MissingInput,
+          /no output "nope"/,
+        );
       } finally {
         await ex.dispose();
       }
@@ -84,11 +115,24 @@ describe("executor", function () {
 
     it("reports EXEC_NON_INTEGER when ONNX Runtime produces a value outside the exact range", async function () {
       // the temp's declared bound lies, so validation passes, but 2^40 · 2^40 is not exact
-      const p = program([slot("input", [1], 2 ** 41), slot("input", [1], 2 ** 41), slot("temp", [1], 16)], [{ op: "Mul", out: 2, a: 0, b: 1 }], { outputs: { y: 2 } });
+      const p = program(
+        [slot("input", [1], 2 ** 41), slot("input", [1], 2 ** 41), slot("temp", [1], 16)],
+        [{ op: "Mul", out: 2, a: 0, b: 1 }],
+        { outputs: { y: 2 } },
+      );
       const ex = await createExecutor(p);
       try {
-        const batch = { slots: new Map([[0, t([1], [2 ** 40])], [1, t([1], [2 ** 40 + 1])]]) };
-        await expectRejects(ex.fetchSlots([], batch, [2]), ExecCode.NonInteger, /not an exact integer below 2\^53/);
+        const batch = {
+          slots: new Map([
+            [0, t([1], [2 ** 40])],
+            [1, t([1], [2 ** 40 + 1])],
+          ]),
+        };
+        await expectRejects(
+          ex.fetchSlots([], batch, [2]),
+          ExecCode.NonInteger,
+          /not an exact integer below 2\^53/,
+        );
         expect(() => runReference(p, bindSlots(p, [], batch))).to.throw(ExecutionError, /exact range/);
       } finally {
         await ex.dispose();
@@ -96,12 +140,28 @@ describe("executor", function () {
     });
 
     it("rejects inputs and state beyond their slot's proven bound, naming the slot", async function () {
-      const p = program([slot("state", [2], 100), slot("input", [2], 10), slot("temp", [2], 110)], [{ op: "Add", out: 2, a: 0, b: 1 }], { stateUpdates: [{ from: 0, to: 2 }] });
+      const p = program(
+        [slot("state", [2], 100), slot("input", [2], 10), slot("temp", [2], 110)],
+        [{ op: "Add", out: 2, a: 0, b: 1 }],
+        { stateUpdates: [{ from: 0, to: 2 }] },
+      );
       const ex = await createExecutor(p);
       try {
-        await expectRejects(ex.step([t([2], [1, 2])], { x: t([2], [3, 11]) }), ExecCode.InputBounds, /slot 1 "input_2#1" \(input\) element 1 is 11, outside the proven bound ±10/);
-        await expectRejects(ex.step([t([2], [-101, 2])], { x: t([2], [3, 1]) }), ExecCode.InputBounds, /slot 0 "state_2#0"/);
-        await expectRejects(ex.evidence([t([2], [1, 2])], { x: t([2], [0.5, 1]) }), ExecCode.InputBounds, /not an integer/);
+        await expectRejects(
+          ex.step([t([2], [1, 2])], { x: t([2], [3, 11]) }),
+          ExecCode.InputBounds,
+          /slot 1 "input_2#1" \(input\) element 1 is 11, outside the proven bound ±10/,
+        );
+        await expectRejects(
+          ex.step([t([2], [-101, 2])], { x: t([2], [3, 1]) }),
+          ExecCode.InputBounds,
+          /slot 0 "state_2#0"/,
+        );
+        await expectRejects(
+          ex.evidence([t([2], [1, 2])], { x: t([2], [0.5, 1]) }),
+          ExecCode.InputBounds,
+          /not an integer/,
+        );
         // the next state (bound 110 > 100 by construction) is checked again when fed back
         const s1 = (await ex.step([t([2], [95, 2])], { x: t([2], [10, 1]) })).state;
         await expectRejects(ex.step(s1, { x: t([2], [0, 0]) }), ExecCode.InputBounds, /element 0 is 105/);
@@ -121,7 +181,12 @@ describe("executor", function () {
       // x → Rescale(1, b=4) [clip needed] → MulConst 2^10 → Rescale(12, b=4) [clip provably a no-op]
       const chain = (xMax: number) =>
         program(
-          [slot("input", [3], xMax), slot("temp", [3], 15), slot("temp", [3], 15 * 1024), slot("temp", [3], 15)],
+          [
+            slot("input", [3], xMax),
+            slot("temp", [3], 15),
+            slot("temp", [3], 15 * 1024),
+            slot("temp", [3], 15),
+          ],
           [
             { op: "Rescale", out: 1, a: 0, shift: 1, bound: 4 },
             { op: "MulConst", out: 2, a: 1, c: 1024 },
@@ -129,9 +194,14 @@ describe("executor", function () {
           ],
         );
       const { onnx } = await import("onnx-proto");
-      const clipsOf = (bytes: Uint8Array) => onnx.ModelProto.decode(bytes).graph?.node?.filter((n) => n.opType === "Clip").map((n) => n.output?.[0]);
+      const clipsOf = (bytes: Uint8Array) =>
+        onnx.ModelProto.decode(bytes)
+          .graph?.node?.filter((n) => n.opType === "Clip")
+          .map((n) => n.output?.[0]);
       // even a tiny declared input bound does not remove the first clip: inputs are leaves
-      expect(clipsOf((await createExecutor(chain(3)).then(async (e) => (await e.dispose(), e))).model.bytes)).to.deep.equal(["s1"]);
+      expect(
+        clipsOf((await createExecutor(chain(3)).then(async (e) => (await e.dispose(), e))).model.bytes),
+      ).to.deep.equal(["s1"]);
       const p = chain(2 ** 41);
       const ex = await createExecutor(p);
       try {
@@ -176,7 +246,11 @@ describe("executor", function () {
     it("refuses to run on CUDA where it is unavailable, saying how to install it (no silent CPU fallback)", async function () {
       const probe = await cudaAvailable();
       if (probe.available) this.skip();
-      const err = await expectRejects(createExecutor(negZero, { device: "cuda" }), ExecCode.CudaUnavailable, /npm run gpu:install/);
+      const err = await expectRejects(
+        createExecutor(negZero, { device: "cuda" }),
+        ExecCode.CudaUnavailable,
+        /npm run gpu:install/,
+      );
       expect(err.message).to.match(/ONNXRUNTIME_NODE_INSTALL=cuda12/);
     });
 
@@ -203,7 +277,12 @@ describe("executor", function () {
       // x·W at scale 2F, rescaled by F: the float graph drops the Rescale and folds the scale
       const F = 8;
       const p = program(
-        [slot("state", [2, 2], 2 ** 12, { scale: F }), slot("input", [1, 2], 2 ** 12, { scale: F }), slot("temp", [1, 2], 2 ** 25, { scale: 2 * F }), slot("temp", [1, 2], 2 ** 20 - 1, { scale: F })],
+        [
+          slot("state", [2, 2], 2 ** 12, { scale: F }),
+          slot("input", [1, 2], 2 ** 12, { scale: F }),
+          slot("temp", [1, 2], 2 ** 25, { scale: 2 * F }),
+          slot("temp", [1, 2], 2 ** 20 - 1, { scale: F }),
+        ],
         [
           { op: "MatMul", out: 2, a: 1, b: 0, transA: false, transB: false },
           { op: "Rescale", out: 3, a: 2, shift: F, bound: 20 },
@@ -212,7 +291,13 @@ describe("executor", function () {
       );
       const m = emitFloat32Onnx(p);
       const s = await ort.InferenceSession.create(m.bytes);
-      const r = await s.run({ s0: new ort.Tensor("float32", Float32Array.from([1, 2, 3, 4]), [2, 2]), s1: new ort.Tensor("float32", Float32Array.from([0.5, -1]), [1, 2]) }, [m.namedOutputs.y]);
+      const r = await s.run(
+        {
+          s0: new ort.Tensor("float32", Float32Array.from([1, 2, 3, 4]), [2, 2]),
+          s1: new ort.Tensor("float32", Float32Array.from([0.5, -1]), [1, 2]),
+        },
+        [m.namedOutputs.y],
+      );
       expect([...(r[m.namedOutputs.y].data as Float32Array)]).to.deep.equal([-2.5, -3]);
       await s.release();
     });

@@ -65,13 +65,15 @@ export function randomCase(seed: number, opts: GenOptions = {}): GeneratedCase {
     return slots.length - 1;
   };
   const leafKind = (): SlotKind => rng.pick<SlotKind>(["input", "input", "state", "const", "target"]);
-  const newLeaf = (shape: number[], maxAbs?: number): SlotId => addSlot(leafKind(), shape, maxAbs ?? 2 ** boundOf() - 1);
+  const newLeaf = (shape: number[], maxAbs?: number): SlotId =>
+    addSlot(leafKind(), shape, maxAbs ?? 2 ** boundOf() - 1);
   const temp = (shape: number[], maxAbs: number): SlotId => addSlot("temp", shape, maxAbs);
   const find = (pred: (s: MutSlot) => boolean): SlotId | undefined => {
     const ids = slots.map((s, i) => (pred(s) ? i : -1)).filter((i) => i >= 0);
     return ids.length > 0 ? rng.pick(ids) : undefined;
   };
-  const same = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+  const same = (a: readonly number[], b: readonly number[]): boolean =>
+    a.length === b.length && a.every((d, i) => d === b[i]);
   const operandOrNew = (shape: number[], maxLimit: number): SlotId => {
     const hit = rng.below(2) === 0 ? find((s) => same(s.shape, shape) && s.maxAbs <= maxLimit) : undefined;
     return hit ?? newLeaf(shape, Math.min(maxLimit, 2 ** boundOf() - 1));
@@ -83,7 +85,22 @@ export function randomCase(seed: number, opts: GenOptions = {}): GeneratedCase {
 
   let guard = 0;
   while (ops.length < nOps && guard++ < 500) {
-    const kind = rng.pick(["MatMul", "MatMul", "Add", "Sub", "Mul", "MulConst", "Relu", "ReluGrad", "Transpose", "ReduceSum", "Rescale", "Rescale", "Clip", "Reshape"]);
+    const kind = rng.pick([
+      "MatMul",
+      "MatMul",
+      "Add",
+      "Sub",
+      "Mul",
+      "MulConst",
+      "Relu",
+      "ReluGrad",
+      "Transpose",
+      "ReduceSum",
+      "Rescale",
+      "Rescale",
+      "Clip",
+      "Reshape",
+    ]);
     const a = rng.below(slots.length);
     const A = slots[a];
     switch (kind) {
@@ -144,7 +161,15 @@ export function randomCase(seed: number, opts: GenOptions = {}): GeneratedCase {
         const axis = rng.below(A.shape.length);
         const K = A.shape[axis];
         if (K * A.maxAbs > MAX) break;
-        ops.push({ op: "ReduceSum", out: temp(A.shape.filter((_, i) => i !== axis), K * A.maxAbs), a, axis });
+        ops.push({
+          op: "ReduceSum",
+          out: temp(
+            A.shape.filter((_, i) => i !== axis),
+            K * A.maxAbs,
+          ),
+          a,
+          axis,
+        });
         break;
       }
       case "Rescale": {
@@ -197,13 +222,23 @@ export function randomCase(seed: number, opts: GenOptions = {}): GeneratedCase {
   };
   const inputs: (IntTensor | undefined)[] = slots.map((s) => {
     if (s.kind === "temp") return undefined;
-    const data = s.data ? Float64Array.from(s.data) : Float64Array.from({ length: sizeOf(s.shape) }, () => randValue(rng, s.maxAbs));
+    const data = s.data
+      ? Float64Array.from(s.data)
+      : Float64Array.from({ length: sizeOf(s.shape) }, () => randValue(rng, s.maxAbs));
     return { shape: [...s.shape], data, scale: s.scale };
   });
-  const state = slots.map((s, i) => (s.kind === "state" ? inputs[i] : undefined)).filter((t): t is IntTensor => t !== undefined);
+  const state = slots
+    .map((s, i) => (s.kind === "state" ? inputs[i] : undefined))
+    .filter((t): t is IntTensor => t !== undefined);
   const xs = slots.map((s, i) => (s.kind === "input" ? i : -1)).filter((i) => i >= 0);
   const ys = slots.map((s, i) => (s.kind === "target" ? i : -1)).filter((i) => i >= 0);
-  return { program, inputs, state, ...(xs.length === 1 ? { x: inputs[xs[0]] } : {}), ...(ys.length === 1 ? { y: inputs[ys[0]] } : {}) };
+  return {
+    program,
+    inputs,
+    state,
+    ...(xs.length === 1 ? { x: inputs[xs[0]] } : {}),
+    ...(ys.length === 1 ? { y: inputs[ys[0]] } : {}),
+  };
 }
 
 /** All non-temp, non-const, non-state slots as an explicit batch map. */

@@ -33,11 +33,28 @@ describe("executor property: ONNX Runtime == reference interpreter, bit for bit"
       for (const op of c.program.ops) {
         kinds.add(op.op);
         if (op.op === "MatMul" && (op.transA || op.transB)) transposed++;
-        if ((op.op === "Add" || op.op === "Sub" || op.op === "Mul") && c.program.slots[op.a].shape.join() !== c.program.slots[op.b].shape.join()) broadcast++;
+        if (
+          (op.op === "Add" || op.op === "Sub" || op.op === "Mul") &&
+          c.program.slots[op.a].shape.join() !== c.program.slots[op.b].shape.join()
+        )
+          broadcast++;
         if (c.program.slots[op.out].shape.length === 3) rank3++;
       }
     }
-    expect([...kinds].sort()).to.deep.equal(["Add", "Clip", "MatMul", "Mul", "MulConst", "ReduceSum", "Relu", "ReluGrad", "Rescale", "Reshape", "Sub", "Transpose"]);
+    expect([...kinds].sort()).to.deep.equal([
+      "Add",
+      "Clip",
+      "MatMul",
+      "Mul",
+      "MulConst",
+      "ReduceSum",
+      "Relu",
+      "ReluGrad",
+      "Rescale",
+      "Reshape",
+      "Sub",
+      "Transpose",
+    ]);
     expect(transposed).to.be.greaterThan(5);
     expect(broadcast).to.be.greaterThan(5);
     expect(rank3).to.be.greaterThan(5);
@@ -48,7 +65,10 @@ describe("executor property: ONNX Runtime == reference interpreter, bit for bit"
       it(`matches on ${PROGRAMS} random programs at ${threads} intra-op thread(s), optimisation "${level}"`, async function () {
         for (const [n, c] of cases.entries()) {
           const want = runReference(c.program, c.inputs);
-          const ex: Executor = await createExecutor(c.program, { intraOpThreads: threads, graphOptimizationLevel: level });
+          const ex: Executor = await createExecutor(c.program, {
+            intraOpThreads: threads,
+            graphOptimizationLevel: level,
+          });
           try {
             const batch = { slots: batchSlots(c) };
             const got = await ex.evidence(c.state, batch);
@@ -60,9 +80,14 @@ describe("executor property: ONNX Runtime == reference interpreter, bit for bit"
             c.program.slots.forEach((s, id) => {
               if (s.kind !== "state") return;
               const upd = c.program.stateUpdates.find((u) => u.from === id);
-              expectBitEqual(step.state[si++], upd ? want[upd.to] : want[id], `case ${n} next state of slot ${id}`);
+              expectBitEqual(
+                step.state[si++],
+                upd ? want[upd.to] : want[id],
+                `case ${n} next state of slot ${id}`,
+              );
             });
-            for (const [name, id] of Object.entries(c.program.outputs)) expectBitEqual(step.outputs[name], want[id], `case ${n} output ${name}`);
+            for (const [name, id] of Object.entries(c.program.outputs))
+              expectBitEqual(step.outputs[name], want[id], `case ${n} output ${name}`);
           } finally {
             await ex.dispose();
           }
@@ -89,7 +114,8 @@ describe("executor property: ONNX Runtime == reference interpreter, bit for bit"
             for (let k = 1; k <= K; k++) expect(ps[k]).to.equal(ps[k - 1] + ts[k - 1]);
             expect(ps[K]).to.equal(e.value);
             if (op.op === "MatMul") {
-              for (let k = 0; k < K; k++) expect(ts[k]).to.equal(e.operands[2 * k].value * e.operands[2 * k + 1].value + 0);
+              for (let k = 0; k < K; k++)
+                expect(ts[k]).to.equal(e.operands[2 * k].value * e.operands[2 * k + 1].value + 0);
             }
           } else {
             expect(e.terms).to.equal(undefined);

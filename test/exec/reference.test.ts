@@ -53,7 +53,10 @@ describe("reference interpreter", function () {
 
   it("MatMul honours transA/transB and exposes the K terms and partial sums", function () {
     // A = [[1,2],[3,4]] stored transposed, B = [[5,6],[7,8]] stored transposed
-    const p = program([slot("input", [2, 2]), slot("input", [2, 2]), slot("temp", [2, 2])], [{ op: "MatMul", out: 2, a: 0, b: 1, transA: true, transB: true }]);
+    const p = program(
+      [slot("input", [2, 2]), slot("input", [2, 2]), slot("temp", [2, 2])],
+      [{ op: "MatMul", out: 2, a: 0, b: 1, transA: true, transB: true }],
+    );
     const v = run(p, { 0: t([2, 2], [1, 3, 2, 4]), 1: t([2, 2], [5, 7, 6, 8]) });
     expect([...v[2].data]).to.deep.equal([19, 22, 43, 50]);
     const e = evalElement(p, v, 0, 3); // out[1,1] = 3·6 + 4·8
@@ -68,7 +71,14 @@ describe("reference interpreter", function () {
 
   it("broadcasts Add/Sub/Mul numpy-style on either side", function () {
     const p = program(
-      [slot("input", [2, 3]), slot("input", [3]), slot("input", [2, 1]), slot("temp", [2, 3]), slot("temp", [2, 3]), slot("temp", [2, 3])],
+      [
+        slot("input", [2, 3]),
+        slot("input", [3]),
+        slot("input", [2, 1]),
+        slot("temp", [2, 3]),
+        slot("temp", [2, 3]),
+        slot("temp", [2, 3]),
+      ],
       [
         { op: "Add", out: 3, a: 0, b: 1 },
         { op: "Sub", out: 4, a: 2, b: 0 },
@@ -105,7 +115,16 @@ describe("reference interpreter", function () {
 
   it("Relu, ReluGrad, Clip, Transpose, Reshape, MulConst", function () {
     const p = program(
-      [slot("input", [2, 3]), slot("input", [2, 3]), slot("temp", [2, 3]), slot("temp", [2, 3]), slot("temp", [2, 3]), slot("temp", [3, 2]), slot("temp", [6]), slot("temp", [2, 3])],
+      [
+        slot("input", [2, 3]),
+        slot("input", [2, 3]),
+        slot("temp", [2, 3]),
+        slot("temp", [2, 3]),
+        slot("temp", [2, 3]),
+        slot("temp", [3, 2]),
+        slot("temp", [6]),
+        slot("temp", [2, 3]),
+      ],
       [
         { op: "Relu", out: 2, a: 0 },
         { op: "ReluGrad", out: 3, g: 1, x: 0 },
@@ -127,7 +146,13 @@ describe("reference interpreter", function () {
 
   it("never returns −0 (Mul(0, −5), MatMul of a zero row, ReduceSum of zeros)", function () {
     const p = program(
-      [slot("input", [1, 1]), slot("input", [1, 1]), slot("temp", [1, 1]), slot("temp", [1, 1]), slot("temp", [1])],
+      [
+        slot("input", [1, 1]),
+        slot("input", [1, 1]),
+        slot("temp", [1, 1]),
+        slot("temp", [1, 1]),
+        slot("temp", [1]),
+      ],
       [
         { op: "Mul", out: 2, a: 0, b: 1 },
         { op: "MatMul", out: 3, a: 0, b: 1, transA: false, transB: false },
@@ -141,15 +166,29 @@ describe("reference interpreter", function () {
 
   it("refuses results that leave the exact range instead of rounding them", function () {
     // declared bounds lie: inputs are bigger than maxAbs says
-    const p = program([slot("input", [1, 2], 4), slot("input", [2, 1], 4), slot("temp", [1, 1], 32)], [{ op: "MatMul", out: 2, a: 0, b: 1, transA: false, transB: false }]);
-    expectExecError(() => run(p, { 0: t([1, 2], [2 ** 30, 2 ** 30]), 1: t([2, 1], [2 ** 23, 2 ** 23]) }), ExecCode.NonInteger, /exact range/);
-    const q = program([slot("input", [1], 4), slot("input", [1], 4), slot("temp", [1], 8)], [{ op: "Add", out: 2, a: 0, b: 1 }]);
+    const p = program(
+      [slot("input", [1, 2], 4), slot("input", [2, 1], 4), slot("temp", [1, 1], 32)],
+      [{ op: "MatMul", out: 2, a: 0, b: 1, transA: false, transB: false }],
+    );
+    expectExecError(
+      () => run(p, { 0: t([1, 2], [2 ** 30, 2 ** 30]), 1: t([2, 1], [2 ** 23, 2 ** 23]) }),
+      ExecCode.NonInteger,
+      /exact range/,
+    );
+    const q = program(
+      [slot("input", [1], 4), slot("input", [1], 4), slot("temp", [1], 8)],
+      [{ op: "Add", out: 2, a: 0, b: 1 }],
+    );
     expectExecError(() => run(q, { 0: t([1], [2 ** 52]), 1: t([1], [2 ** 52]) }), ExecCode.NonInteger);
   });
 
   it("names the slot when a value has the wrong shape or is missing", function () {
     const p = program([slot("input", [2, 2]), slot("temp", [2, 2])], [{ op: "Relu", out: 1, a: 0 }]);
-    expectExecError(() => run(p, { 0: t([4], [1, 2, 3, 4]) }), ExecCode.ShapeMismatch, /slot 0 "input_2x2#0"/);
+    expectExecError(
+      () => run(p, { 0: t([4], [1, 2, 3, 4]) }),
+      ExecCode.ShapeMismatch,
+      /slot 0 "input_2x2#0"/,
+    );
     expectExecError(() => run(p, {}), ExecCode.MissingInput, /slot 0/);
   });
 
@@ -163,33 +202,55 @@ describe("reference interpreter", function () {
 
   describe("program validation", function () {
     it("rejects SSA violations, reads before writes and writes to non-temp slots", function () {
-      const twice = program([slot("input", [2]), slot("temp", [2])], [
-        { op: "Relu", out: 1, a: 0 },
-        { op: "Relu", out: 1, a: 0 },
-      ]);
+      const twice = program(
+        [slot("input", [2]), slot("temp", [2])],
+        [
+          { op: "Relu", out: 1, a: 0 },
+          { op: "Relu", out: 1, a: 0 },
+        ],
+      );
       expectExecError(() => validateProgram(twice), ExecCode.BadProgram, /second time/);
-      const early = program([slot("input", [2]), slot("temp", [2]), slot("temp", [2])], [{ op: "Relu", out: 1, a: 2 }]);
+      const early = program(
+        [slot("input", [2]), slot("temp", [2]), slot("temp", [2])],
+        [{ op: "Relu", out: 1, a: 2 }],
+      );
       expectExecError(() => validateProgram(early), ExecCode.BadProgram, /before any op writes it/);
       const toInput = program([slot("input", [2]), slot("input", [2])], [{ op: "Relu", out: 1, a: 0 }]);
       expectExecError(() => validateProgram(toInput), ExecCode.BadProgram, /temp slots only/);
     });
 
     it("rejects declared shapes that disagree with the op", function () {
-      const p = program([slot("input", [2, 3]), slot("input", [2, 3]), slot("temp", [2, 3])], [{ op: "MatMul", out: 2, a: 0, b: 1, transA: false, transB: false }]);
+      const p = program(
+        [slot("input", [2, 3]), slot("input", [2, 3]), slot("temp", [2, 3])],
+        [{ op: "MatMul", out: 2, a: 0, b: 1, transA: false, transB: false }],
+      );
       expectExecError(() => validateProgram(p), ExecCode.ShapeMismatch, /contracted dimensions differ/);
       const q = program([slot("input", [2, 3]), slot("temp", [3, 3])], [{ op: "Relu", out: 1, a: 0 }]);
       expectExecError(() => validateProgram(q), ExecCode.ShapeMismatch, /declared \[3,3\]/);
     });
 
     it("rejects reductions whose bound K·maxAbs(a)·maxAbs(b) reaches 2^53", function () {
-      const p = program([slot("input", [1, 8], 2 ** 25), slot("input", [8, 1], 2 ** 25), slot("temp", [1, 1], 2 ** 52)], [{ op: "MatMul", out: 2, a: 0, b: 1, transA: false, transB: false }]);
+      const p = program(
+        [slot("input", [1, 8], 2 ** 25), slot("input", [8, 1], 2 ** 25), slot("temp", [1, 1], 2 ** 52)],
+        [{ op: "MatMul", out: 2, a: 0, b: 1, transA: false, transB: false }],
+      );
       expectExecError(() => validateProgram(p), ExecCode.BadProgram, /reduction of length 8/);
     });
 
     it("rejects a state update of the wrong shape", function () {
-      const p = program([slot("state", [2]), slot("input", [3]), slot("temp", [3])], [{ op: "Relu", out: 2, a: 1 }], { stateUpdates: [{ from: 0, to: 2 }] });
-      expectExecError(() => validateProgram(p), ExecCode.ShapeMismatch, /would be replaced by slot 2 of shape \[3\]/);
-      const never = program([slot("state", [2]), slot("temp", [2])], [], { stateUpdates: [{ from: 0, to: 1 }] });
+      const p = program(
+        [slot("state", [2]), slot("input", [3]), slot("temp", [3])],
+        [{ op: "Relu", out: 2, a: 1 }],
+        { stateUpdates: [{ from: 0, to: 2 }] },
+      );
+      expectExecError(
+        () => validateProgram(p),
+        ExecCode.ShapeMismatch,
+        /would be replaced by slot 2 of shape \[3\]/,
+      );
+      const never = program([slot("state", [2]), slot("temp", [2])], [], {
+        stateUpdates: [{ from: 0, to: 1 }],
+      });
       expectExecError(() => validateProgram(never), ExecCode.BadProgram, /never computed/);
     });
   });

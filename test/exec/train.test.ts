@@ -7,7 +7,13 @@ import type { IntTensor, PinProgram } from "../../src/pinir/types";
 import { mlpInitialState, mlpTrainStep } from "./fixtures/mlp";
 
 /** S_t via the reference interpreter for steps 1..n. */
-function referenceSteps(program: PinProgram, state: readonly IntTensor[], dataset: Parameters<typeof batchAt>[0], n: number, batchSize: number): IntTensor[] {
+function referenceSteps(
+  program: PinProgram,
+  state: readonly IntTensor[],
+  dataset: Parameters<typeof batchAt>[0],
+  n: number,
+  batchSize: number,
+): IntTensor[] {
   let s = [...state];
   for (let t = 1; t <= n; t++) {
     const values = runReference(program, bindSlots(program, s, batchAt(dataset, t, batchSize)));
@@ -26,14 +32,20 @@ describe("training with the derived train-step program", function () {
   const BATCH = 32;
   const mnist = loadMnist({ train: 5000, test: 1000, seed: 7 });
   const model = builtinModel("mnist-mlp");
-  const program = deriveTrainStep(model, { batchSize: BATCH, loss: "mse", optimizer: { kind: "sgd", learningRate: 0.5 } });
+  const program = deriveTrainStep(model, {
+    batchSize: BATCH,
+    loss: "mse",
+    optimizer: { kind: "sgd", learningRate: 0.5 },
+  });
   const s0 = initialState(program, model);
 
   it("784-64-10 MLP on an MNIST subset reaches ≥ 85 % test accuracy", async function () {
     const before = await accuracy(program, s0, mnist.test);
     const res = await train({ program, initialState: s0, dataset: mnist.train, steps: 500, lossEvery: 100 });
     const acc = await accuracy(program, res.state, mnist.test);
-    console.log(`      MNIST 5000/1000, batch ${BATCH}, 500 steps: test accuracy ${(100 * before).toFixed(1)} % → ${(100 * acc).toFixed(1)} %, ${res.stepsPerSec.toFixed(0)} steps/s`);
+    console.log(
+      `      MNIST 5000/1000, batch ${BATCH}, 500 steps: test accuracy ${(100 * before).toFixed(1)} % → ${(100 * acc).toFixed(1)} %, ${res.stepsPerSec.toFixed(0)} steps/s`,
+    );
     expect(acc).to.be.at.least(0.85);
     expect(res.losses[res.losses.length - 1].loss).to.be.below(res.losses[0].loss);
   });
@@ -49,21 +61,56 @@ describe("training with the derived train-step program", function () {
   });
 
   it("is bit-identical across thread counts and optimisation levels, and resumes from a checkpoint", async function () {
-    const a = await train({ program, initialState: s0, dataset: mnist.train, steps: 40, intraOpThreads: 1, graphOptimizationLevel: "disabled" });
-    const b = await train({ program, initialState: s0, dataset: mnist.train, steps: 40, intraOpThreads: 2, graphOptimizationLevel: "all" });
+    const a = await train({
+      program,
+      initialState: s0,
+      dataset: mnist.train,
+      steps: 40,
+      intraOpThreads: 1,
+      graphOptimizationLevel: "disabled",
+    });
+    const b = await train({
+      program,
+      initialState: s0,
+      dataset: mnist.train,
+      steps: 40,
+      intraOpThreads: 2,
+      graphOptimizationLevel: "all",
+    });
     expect(stateHash(a.state).toString("hex")).to.equal(stateHash(b.state).toString("hex"));
-    const recycled = await train({ program, initialState: s0, dataset: mnist.train, steps: 40, recycle: true });
+    const recycled = await train({
+      program,
+      initialState: s0,
+      dataset: mnist.train,
+      steps: 40,
+      recycle: true,
+    });
     expect(stateHash(recycled.state).toString("hex")).to.equal(stateHash(a.state).toString("hex"));
     const half = await train({ program, initialState: s0, dataset: mnist.train, steps: 20 });
-    const resumed = await train({ program, initialState: half.state, dataset: mnist.train, steps: 20, firstStep: 21 });
+    const resumed = await train({
+      program,
+      initialState: half.state,
+      dataset: mnist.train,
+      steps: 20,
+      firstStep: 21,
+    });
     expect(stateHash(resumed.state).toString("hex")).to.equal(stateHash(a.state).toString("hex"));
   });
 
   it("Iris 4-16-3 reaches ≥ 90 % test accuracy", async function () {
     const iris = loadIris({ seed: 3 });
     const im = builtinModel("iris-mlp");
-    const ip = deriveTrainStep(im, { batchSize: 8, loss: "mse", optimizer: { kind: "sgd", learningRate: 0.5 } });
-    const res = await train({ program: ip, initialState: initialState(ip, im), dataset: iris.train, steps: 600 });
+    const ip = deriveTrainStep(im, {
+      batchSize: 8,
+      loss: "mse",
+      optimizer: { kind: "sgd", learningRate: 0.5 },
+    });
+    const res = await train({
+      program: ip,
+      initialState: initialState(ip, im),
+      dataset: iris.train,
+      steps: 600,
+    });
     const acc = await accuracy(ip, res.state, iris.test);
     console.log(`      Iris 120/30, batch 8, 600 steps: test accuracy ${(100 * acc).toFixed(1)} %`);
     expect(acc).to.be.at.least(0.9);
@@ -73,7 +120,15 @@ describe("training with the derived train-step program", function () {
     const ex = await createExecutor(program);
     const seen: number[] = [];
     try {
-      const res = await train({ program, initialState: s0, dataset: mnist.train, steps: 4, executor: ex, lossEvery: 2, onStep: (i) => void seen.push(i.step) });
+      const res = await train({
+        program,
+        initialState: s0,
+        dataset: mnist.train,
+        steps: 4,
+        executor: ex,
+        lossEvery: 2,
+        onStep: (i) => void seen.push(i.step),
+      });
       expect(seen).to.deep.equal([1, 2, 3, 4]);
       expect(res.losses.map((l) => l.step)).to.deep.equal([1, 3]);
       expect(res.lastStep).to.equal(4);
