@@ -102,6 +102,11 @@ function slotItems(slotHashes: readonly SlotHash[]): Uint8Array[] {
   return slotHashes.map((h) => h ?? ZERO_HASH);
 }
 
+/** Slot hashes of a value table: the tensor hash of each computed value, null for the others. */
+export function slotHashesOf(values: readonly (IntTensor | null | undefined)[]): SlotHash[] {
+  return values.map((v) => (v ? tensorHash(v) : null));
+}
+
 /** H(0x04 ‖ u32(nSlots) ‖ root). */
 export function valueTableRootFromList(nSlots: number, root: Uint8Array): Hash {
   return sha256(Buffer.from([Tag.ValueTable]), u32(nSlots), root);

@@ -13,6 +13,7 @@ import {
   ListTree,
   openBatchElement,
   sha256,
+  slotHashesOf,
   slotProof,
   slotUpdateProof,
   stateHash,
@@ -190,5 +191,15 @@ describe("incremental list tree and value-table history", function () {
     const hs = [randomBytes(32), randomBytes(32), randomBytes(32)];
     const p = toSolListProof(checkpointProof(hs, 2));
     expect(p).to.deep.equal({ count: 3, index: 2, path: listProof(hs, 2).map((x) => "0x" + x.toString("hex")) });
+  });
+});
+
+describe("slot hashes", function () {
+  it("hashes computed values and leaves missing ones empty", function () {
+    const a = tensor([2], (i) => i);
+    const hs = slotHashesOf([a, null, undefined]);
+    expect(hs[0]?.equals(tensorHash(a))).to.equal(true);
+    expect(hs.slice(1)).to.deep.equal([null, null]);
+    expect(valueTableRoot(hs).equals(valueTableRoot([tensorHash(a), ZERO_HASH, ZERO_HASH]))).to.equal(true);
   });
 });
