@@ -1,8 +1,20 @@
 import { expect } from "chai";
 import { stateHash } from "../../src/commit";
 import { batchAt, loadIris, loadMnist } from "../../src/data";
-import { accuracy, bindSlots, createExecutor, runReference, tensorsEqual, train } from "../../src/exec";
-import { builtinModel, deriveTrainStep, initialState } from "../../src/pinir";
+import {
+  accuracy,
+  bindSlots,
+  createExecutor,
+  createFloat32Runner,
+  evalElement,
+  runReference,
+  sizeOf,
+  tensorsEqual,
+  toFloat32,
+  train,
+} from "../../src/exec";
+import { Prng } from "../../src/data";
+import { builtinModel, deriveTrainStep, initialState, lowerForward } from "../../src/pinir";
 import type { IntTensor, PinProgram } from "../../src/pinir/types";
 import { mlpInitialState, mlpTrainStep } from "./fixtures/mlp";
 
@@ -95,6 +107,61 @@ describe("training with the derived train-step program", function () {
       firstStep: 21,
     });
     expect(stateHash(resumed.state).toString("hex")).to.equal(stateHash(a.state).toString("hex"));
+  });
+
+  it("evaluates accuracy identically with the forward-only program (lowerForward)", async function () {
+    const res = await train({ program, initialState: s0, dataset: mnist.train, steps: 60 });
+    const forward = lowerForward(model, { batchSize: 100 });
+    const a = await accuracy(program, res.state, mnist.test);
+    const b = await accuracy(forward, res.state, mnist.test);
+    expect(b).to.equal(a);
+    expect(a).to.be.above(0.5);
+  });
+
+  it("opens sampled elements of every op of the train step exactly as ONNX Runtime's evidence holds them", async function () {
+    const ex = await createExecutor(program);
+    try {
+      const batch = batchAt(mnist.train, 7, BATCH);
+      const evidence = await ex.evidence(s0, batch);
+      const rng = new Prng(11);
+      program.ops.forEach((op, j) => {
+        const n = sizeOf(program.slots[op.out].shape);
+        for (let k = 0; k < 4; k++) {
+          const f = k === 0 ? n - 1 : rng.below(n);
+          const e = evalElement(program, evidence, j, f);
+          expect(e.value, `op ${j} (${op.op}) element ${f}`).to.equal(evidence[op.out].data[f]);
+          if (e.partialSums) expect(e.partialSums[e.partialSums.length - 1]).to.equal(e.value);
+        }
+      });
+    } finally {
+      await ex.dispose();
+    }
+  });
+
+  it("the float32 baseline graph trains the same model to nearly the same weights", async function () {
+    const steps = 50;
+    const exact = await train({ program, initialState: s0, dataset: mnist.train, steps });
+    const f32 = await createFloat32Runner(program, s0);
+    try {
+      for (let t = 1; t <= steps; t++) {
+        const b = batchAt(mnist.train, t, BATCH);
+        await f32.step(toFloat32(b.x), toFloat32(b.y));
+      }
+      exact.state.forEach((s, i) => {
+        const want = toFloat32(s);
+        let maxErr = 0;
+        let maxAbs = 0;
+        for (let k = 0; k < want.length; k++) {
+          maxErr = Math.max(maxErr, Math.abs(want[k] - f32.state[i][k]));
+          maxAbs = Math.max(maxAbs, Math.abs(want[k]));
+        }
+        // fixed-point rounding (gradients at 2^−11) accumulates to ~2e−3 over 50 steps; weights reach ~0.2
+        expect(maxErr, `state tensor ${i}`).to.be.below(0.005);
+        expect(maxAbs).to.be.above(0.02);
+      });
+    } finally {
+      await f32.dispose();
+    }
   });
 
   it("Iris 4-16-3 reaches ≥ 90 % test accuracy", async function () {
