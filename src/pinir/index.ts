@@ -1,7 +1,7 @@
 export * from "./types";
 export * from "./errors";
 export * from "./model";
-export * from "./infer";
+export { MAX_BOUND_BITS, MAX_SCALE, inferOp, opInputs, type OpFacts } from "./infer";
 export * from "./builder";
 export * from "./options";
 export * from "./onnx";
