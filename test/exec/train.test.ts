@@ -183,6 +183,23 @@ describe("training with the derived train-step program", function () {
     expect(acc).to.be.at.least(0.9);
   });
 
+  it("runs a softmax cross-entropy train step (const slots, integer exp) bit-exactly and learns Iris", async function () {
+    const iris = loadIris({ seed: 3 });
+    const im = builtinModel("iris-mlp");
+    const ce = deriveTrainStep(im, {
+      batchSize: 8,
+      loss: "softmax-ce",
+      optimizer: { kind: "sgd", learningRate: 0.5 },
+    });
+    expect(ce.slots.some((sl) => sl.kind === "const")).to.equal(true);
+    const c0 = initialState(ce, im);
+    const want = referenceSteps(ce, c0, iris.train, 3, 8);
+    const got = await train({ program: ce, initialState: c0, dataset: iris.train, steps: 3 });
+    expect(stateHash(got.state).equals(stateHash(want))).to.equal(true);
+    const res = await train({ program: ce, initialState: c0, dataset: iris.train, steps: 400 });
+    expect(await accuracy(ce, res.state, iris.test)).to.be.at.least(0.9);
+  });
+
   it("reports loss through onStep and reuses a given executor", async function () {
     const ex = await createExecutor(program);
     const seen: number[] = [];
