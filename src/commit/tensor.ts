@@ -185,8 +185,11 @@ export function dataDepth(n: number): number {
 }
 
 /**
- * A tensor's commitment with every tree level kept for proofs. Level k holds
- * ceil(L / 2^k) hashes in pair layout (see {@link levelHash}); level `depth` is the root.
+ * A tensor's commitment with every tree level kept for proofs. Level k holds the
+ * ceil(L / 2^k) real hashes of height k in "pair layout" — a stable format: hash i sits at
+ * byte `(i >> 1) · 65 + 1 + (i & 1) · 32` (each pair is preceded by the 0x01 node tag, so a
+ * parent hashes one 65-byte view); nodes beyond the real ones are zero subtrees. Level
+ * `depth` holds the data root. Use {@link dataTreeNode} rather than reading the layout.
  */
 export interface TensorTree {
   readonly tensor: IntTensor;
@@ -272,6 +275,15 @@ export function tensorHashFromRoot(scale: number, shape: readonly number[], data
   for (let i = 0; i < shape.length; i++) pre.writeBigUInt64BE(BigInt(shape[i]), 9 + 8 * i);
   pre.set(dataRoot, 9 + 8 * shape.length);
   return sha256(pre);
+}
+
+/** Node (height, index) of a tensor's data tree: height 0 = leaf hashes; Z_height past the real nodes. */
+export function dataTreeNode(tree: TensorTree, height: number, index: number): Hash {
+  if (!Number.isSafeInteger(height) || height < 0 || height > tree.depth || !Number.isSafeInteger(index) || index < 0 || index >= 2 ** (tree.depth - height)) {
+    throw new InputError("TENSOR_INDEX", `no node (height ${height}, index ${index}) in a data tree of depth ${tree.depth}`);
+  }
+  if (index >= Math.ceil(tree.leafCount / 2 ** height)) return zeroSubtree(height);
+  return levelHash(tree.levels[height], index);
 }
 
 /** Commits a tensor and keeps the tree for proofs. */

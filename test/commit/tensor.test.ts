@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { createHash } from "node:crypto";
 import {
   dataDepth,
+  dataTreeNode,
   decodeTensor,
   elementCommitment,
   elementProof,
@@ -236,5 +237,24 @@ describe("tensor commitment", function () {
       expect(() => elementProof(tree, 10)).to.throw(InputError);
       expect(() => elementProof(tree, 1.5)).to.throw(InputError);
     });
+  });
+});
+
+describe("data tree nodes", function () {
+  it("exposes every node of the padded tree, consistent with the root and element paths", function () {
+    const t = { shape: [5 * 128 + 3], data: Float64Array.from({ length: 5 * 128 + 3 }, (_, i) => i * 3 - 900), scale: 2 };
+    const tree = tensorTree(t);
+    expect(tree.depth).to.equal(3);
+    for (let h = 1; h <= tree.depth; h++) {
+      for (let i = 0; i < 2 ** (tree.depth - h); i++) {
+        const want = H(Buffer.from([1]), dataTreeNode(tree, h - 1, 2 * i), dataTreeNode(tree, h - 1, 2 * i + 1));
+        expect(dataTreeNode(tree, h, i).equals(want), `node (${h}, ${i})`).to.equal(true);
+      }
+    }
+    expect(dataTreeNode(tree, 3, 0).equals(tree.dataRoot)).to.equal(true);
+    expect(dataTreeNode(tree, 0, 7).equals(zeroSubtree(0))).to.equal(true);
+    expect(elementProof(tree, 300).path[1].equals(dataTreeNode(tree, 1, 0))).to.equal(true);
+    expect(() => dataTreeNode(tree, 0, 8)).to.throw(InputError);
+    expect(() => dataTreeNode(tree, 4, 0)).to.throw(InputError);
   });
 });
