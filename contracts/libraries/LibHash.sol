@@ -3,8 +3,9 @@ pragma solidity ^0.8.28;
 
 /// @title LibHash
 /// @notice Domain-separated SHA-256 hashes and hash-list trees shared by every Pinpoint
-///         commitment (docs/SPEC.md §2–3). SHA-256 goes through the precompile at 0x02
-///         (Solidity's `sha256` builtin, which keeps these functions `pure`).
+///         commitment (docs/SPEC.md §2–3). SHA-256 goes through the precompile at 0x02: tree
+///         nodes and paths call it directly on scratch memory ({sha256Memory}), the one-off
+///         wrappers through Solidity's `sha256` builtin. Every function is `pure`.
 /// @dev Mirrored bit for bit by src/commit/hash.ts; shared vectors in test/vectors/commit.json.
 library LibHash {
     /// @notice Domain tags, first byte of every hashed preimage.
