@@ -6,3 +6,4 @@ export * from "./vectors";
 export * from "./evidence";
 export * from "./player";
 export * from "./driver";
+export * from "./faults";

@@ -230,3 +230,72 @@ export async function runScenario(s: System, w: Workload, sc: Scenario): Promise
   });
   return { task, id, result, openGas: gas };
 }
+
+/** Result of one fault-injection game. */
+export interface FaultGame {
+  readonly label: string;
+  readonly honest: Side;
+  readonly winner: Side;
+  readonly byTimeout: boolean;
+  readonly moves: number;
+  readonly gas: bigint;
+  readonly balancesOk: boolean;
+}
+
+/**
+ * Plays the scenario for `seed` (resampling faults that leave the checkpoints unchanged or
+ * overflow the program's bounds) on a fresh chain snapshot, and checks the honest side won with
+ * exact stake balances. The chain is reverted afterwards.
+ */
+export async function playFaultScenario(s: System, w: Workload, seed: number): Promise<FaultGame> {
+  const { randomScenario } = await import("../../src/dispute/faults");
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const sc = randomScenario(w.program, seed, attempt);
+    const faulty = new Trajectory(w.program, w.dataset, w.s0, sc.totalSteps, [sc.fault]);
+    const honest = new Trajectory(w.program, w.dataset, w.s0, sc.totalSteps);
+    let observable: boolean;
+    try {
+      observable = faulty.checkpoints(sc.interval).some((h, i) => !h.equals(honest.checkpoints(sc.interval)[i]));
+    } catch {
+      observable = false; // the fault overflows the exact range: not a trajectory anyone can commit
+    }
+    if (!observable) continue;
+    const snap = await hre.network.provider.send("evm_snapshot", []);
+    try {
+      const bal = async () => ({
+        solver: await s.stakeManager.balancesOf(s.solver.address),
+        challenger: await s.stakeManager.balancesOf(s.challenger.address),
+      });
+      const before = await bal();
+      const scenario: Scenario =
+        sc.honest === Side.Solver
+          ? { totalSteps: sc.totalSteps, interval: sc.interval, challengerFaults: [sc.fault], challengerStrategy: sc.strategy }
+          : { totalSteps: sc.totalSteps, interval: sc.interval, solverFaults: [sc.fault], solverStrategy: sc.strategy };
+      const { result } = await runScenario(s, w, scenario);
+      const after = await bal();
+      const sink = (x: bigint) => (x * SINK_BPS) / 10_000n;
+      const balancesOk =
+        result.winner === Side.Solver
+          ? after.challenger.free === before.challenger.free - BOND &&
+            after.challenger.locked === before.challenger.locked &&
+            after.solver.free === before.solver.free - SOLVER_STAKE + BOND - sink(BOND) &&
+            after.solver.locked === before.solver.locked + SOLVER_STAKE
+          : after.challenger.free === before.challenger.free + SOLVER_STAKE - sink(SOLVER_STAKE) &&
+            after.challenger.locked === before.challenger.locked &&
+            after.solver.free === before.solver.free - SOLVER_STAKE &&
+            after.solver.locked === before.solver.locked;
+      return {
+        label: sc.label,
+        honest: sc.honest,
+        winner: result.winner,
+        byTimeout: result.byTimeout,
+        moves: result.moves.length,
+        gas: result.totalGas,
+        balancesOk,
+      };
+    } finally {
+      await hre.network.provider.send("evm_revert", [snap]);
+    }
+  }
+  throw new Error(`seed ${seed}: no observable fault in 50 attempts`);
+}

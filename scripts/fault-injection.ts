@@ -1,0 +1,53 @@
+/**
+ * Randomised fault injection for the dispute game (issue #5): plays PINPOINT_FAULT_SEEDS (default
+ * 200) seeded games on the Iris MLP train step, each with one fault at a random level and position
+ * on a random dishonest side (sometimes also silent or sending a corrupted proof), and checks that
+ * the honest side wins every game with exact stake balances. Prints one JSON summary line; exits
+ * non-zero on any failure.
+ *
+ *   npx hardhat run scripts/fault-injection.ts
+ *   PINPOINT_FAULT_SEEDS=1000 PINPOINT_FAULT_FIRST=5000 npx hardhat run scripts/fault-injection.ts
+ */
+import { Side } from "../src/dispute";
+import { deploySystem, irisWorkload, playFaultScenario } from "../test/dispute/fixture";
+
+async function main(): Promise<void> {
+  const n = Number(process.env.PINPOINT_FAULT_SEEDS ?? 200);
+  const first = Number(process.env.PINPOINT_FAULT_FIRST ?? 1);
+  const s = await deploySystem();
+  const w = irisWorkload();
+  const failures: string[] = [];
+  let honestWins = 0;
+  let timeouts = 0;
+  let solverHonest = 0;
+  let maxMoves = 0;
+  const t0 = Date.now();
+  for (let seed = first; seed < first + n; seed++) {
+    const g = await playFaultScenario(s, w, seed);
+    if (g.honest === Side.Solver) solverHonest++;
+    if (g.byTimeout) timeouts++;
+    maxMoves = Math.max(maxMoves, g.moves);
+    if (g.winner === g.honest && g.balancesOk) honestWins++;
+    else failures.push(`${g.label} → winner ${Side[g.winner]}, balances ${g.balancesOk ? "ok" : "WRONG"}`);
+    if ((seed - first + 1) % 25 === 0) process.stderr.write(`  ${seed - first + 1}/${n} games\n`);
+  }
+  const summary = {
+    games: n,
+    firstSeed: first,
+    honestWins,
+    honestWinRate: honestWins / n,
+    solverHonest,
+    challengerHonest: n - solverHonest,
+    byTimeout: timeouts,
+    maxMoves,
+    seconds: (Date.now() - t0) / 1000,
+    failures,
+  };
+  console.log(JSON.stringify(summary));
+  if (failures.length) process.exitCode = 1;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
