@@ -13,19 +13,12 @@ import fs from "node:fs";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
 import type { IntTensor, PinProgram, SlotId } from "../pinir/types";
+import { markChecked } from "./checked";
 import { ExecCode, execError } from "./errors";
 import { emitOnnx, type EmittedModel } from "./onnx";
 import { guaranteedBounds, mayBeNegativeZero, validateProgram } from "./program";
 import { bindSlots, type SlotValues } from "./reference";
-import {
-  canonicalize,
-  checkInputBounds,
-  checkRange,
-  checkSlotTensor,
-  constTensor,
-  markChecked,
-  sizeOf,
-} from "./tensor";
+import { canonicalize, checkInputBounds, checkRange, checkSlotTensor, constTensor, sizeOf } from "./tensor";
 
 export type Device = "cpu" | "cuda";
 export type GraphOptimizationLevel = "disabled" | "basic" | "extended" | "all";

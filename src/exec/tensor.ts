@@ -1,4 +1,5 @@
 import type { IntTensor, PinProgram, SlotId } from "../pinir/types";
+import { isChecked } from "./checked";
 import { ExecCode, execError } from "./errors";
 
 /** Largest magnitude an exact integer may have in float64: 2^53 − 1. */
@@ -120,22 +121,13 @@ export function constTensor(program: PinProgram, id: SlotId): IntTensor {
   return intTensor(slot.shape, slot.data, slot.scale);
 }
 
-/** Tensors whose values are known to satisfy their slot's bound (set by the executor and train()). */
-const checkedTensors = new WeakSet<IntTensor>();
-
-/** Records that `t`'s values satisfy the bound of the slot it is fed to (internal to src/exec). */
-export function markChecked(t: IntTensor): IntTensor {
-  checkedTensors.add(t);
-  return t;
-}
-
 /**
  * Checks that every value fed to slot `id` is an integer with |v| ≤ maxAbs: the compiler's bound
  * proof assumes it (docs/PINIR.md), and outside it float64 results could stop being exact.
  * Tensors the executor produced itself (marked checked) are not scanned again.
  */
 export function checkInputBounds(program: PinProgram, id: SlotId, t: IntTensor): IntTensor {
-  if (checkedTensors.has(t)) return t;
+  if (isChecked(t)) return t;
   const slot = program.slots[id];
   const m = slot.maxAbs;
   const d = t.data;

@@ -4,10 +4,11 @@
  */
 import type { IntTensor, PinProgram, SlotId } from "../pinir/types";
 import { batchInto, type Dataset } from "../data";
+import { markChecked } from "./checked";
 import { ExecCode, execError } from "./errors";
 import { createExecutor, type Device, type Executor, type ExecutorOptions } from "./executor";
 import { validateProgram } from "./program";
-import { checkInputBounds, markChecked, sizeOf as sizeOfShape } from "./tensor";
+import { checkInputBounds, sizeOf as sizeOfShape } from "./tensor";
 
 /** The program's single input and target slots and its batch size (the input's first dimension). */
 export function batchLayout(program: PinProgram): { input: SlotId; target?: SlotId; batchSize: number } {
