@@ -1,3 +1,5 @@
 export * from "./bundle";
 export * from "./taskState";
 export * from "./solver";
+export * from "./checkpointSource";
+export * from "./verifier";
