@@ -113,7 +113,7 @@ describe("TaskMarket checkpoint commitments", function () {
     expect(await f.market.verifyCheckpoint(taskId, i, h, good)).to.equal(true);
     const cases: [string, typeof good, number][] = [
       ["other batch index", { ...good, batchIndex: 0 }, i],
-      ["uncommitted batch index", { ...good, batchIndex: 3 }, i],
+      ["uncommitted batch index", { ...good, batchIndex: batches.length }, i],
       ["shifted firstIndex", { ...good, firstIndex: good.firstIndex + 1 }, i],
       ["wrong count", { ...good, count: good.count + 1 }, i],
       ["index below the batch", good, b1.firstIndex - 1],

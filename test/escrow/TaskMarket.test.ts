@@ -165,6 +165,8 @@ describe("TaskMarket", function () {
       expect(await f.market.taskCount()).to.equal(1);
       const t = await f.market.getTask(1);
       expect(t.specHash).to.equal(await f.market.hashSpec(p.spec));
+      expect(await f.market.specHashOf(1)).to.equal(t.specHash);
+      expect(await f.market.specHashOf(2)).to.equal(ethers.ZeroHash);
       expect(t.specHash).to.equal(
         ethers.keccak256(
           ethers.AbiCoder.defaultAbiCoder().encode(
