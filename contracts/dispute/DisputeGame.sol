@@ -141,9 +141,10 @@ contract DisputeGame is IDisputeGame {
         Game storage g = _game(id);
         _checkTurn(g, id, Side.Challenger);
         // INVARIANT: the challenger chooses among exactly the claims the solver posted.
+        // INVARIANT: every solver move that hands the turn to the challenger writes `pending` fresh,
+        // so the challenger always chooses among the claims of the solver's last move (no reset needed).
         bytes32 pending = g.pending;
         if (pending == CONSUMED || keccak256(abi.encodePacked(claims)) != pending) revert DisputePendingMismatch(id);
-        g.pending = CONSUMED;
         Level level = g.level;
         if (level == Level.Steps || level == Level.Ops || level == Level.Sums) {
             _chooseSegment(g, id, claims, index);
@@ -178,7 +179,6 @@ contract DisputeGame is IDisputeGame {
         Game storage g = _game(id);
         _checkTurn(g, id, Side.Challenger);
         _checkLinkOpen(g, id);
-        g.pending = CONSUMED;
         // Descent over R_0's slot list; the first reveal is checked against R_0 itself.
         _startDescent(g, Level.InitialSlots, g.loClaim, LibHash.listDepth(g.slotCount));
         g.wrapped = true;
@@ -192,7 +192,6 @@ contract DisputeGame is IDisputeGame {
         Game storage g = _game(id);
         _checkTurn(g, id, Side.Challenger);
         _checkLinkOpen(g, id);
-        g.pending = CONSUMED;
         g.highRoot = g.hiClaim;
         // Descent over S_t's state-tensor list; the first reveal is checked against S_t itself.
         _startDescent(g, Level.FinalState, g.nextState, LibHash.listDepth(g.stateCount));
@@ -310,9 +309,9 @@ contract DisputeGame is IDisputeGame {
         Level level = g.level;
         if (level != Level.Element && level != Level.BatchElement) revert DisputeWrongLevel(id, level);
         bytes32 pending = g.pending;
+        // INVARIANT: the leaf is the one the solver revealed in its last move (see {choose}).
         if (pending == CONSUMED || keccak256(leaf) != pending) revert DisputePendingMismatch(id);
         if (slot >= LibTensor.LEAF_ELEMENTS) revert DisputeBadChoice(slot, LibTensor.LEAF_ELEMENTS);
-        g.pending = CONSUMED;
         uint256 e = (uint256(g.lo) << LibTensor.LEAF_SHIFT) + slot;
         int256 value = LibTensor.elementInLeaf(leaf, slot);
         emit ElementChosen(id, level, e, value);

@@ -279,3 +279,27 @@ describe("DisputeGame: full games on the Iris MLP train step", () => {
     expect(ethers.isHexString(g.hiClaim)).to.equal(true);
   });
 });
+
+describe("DisputeGame: multi-level tensor descents (MNIST 784-16-10 MLP train step)", () => {
+  it("a wrong W1 update element is found through a 2-round descent of its 12,544-element tensor", async () => {
+    const { mnistWorkload } = await import("./fixture");
+    const s = await loadFixture(deploySystem);
+    const w = mnistWorkload();
+    const to = w.program.stateUpdates[0].to;
+    const op = w.program.ops.findIndex((o) => o.out === to);
+    const { result } = await runScenario(s, w, { totalSteps: 2, interval: 2, solverFaults: [out(2, op, 9000, 1 << 16)] });
+    expect(result.winner).to.equal(Side.Challenger);
+    expect(result.moves.filter((m) => m.move === "choose:Element")).to.have.length(2);
+    expect(result.byTimeout).to.equal(false);
+  });
+
+  it("a challenger wrong about one pixel of the batch loses: batch descent and dataset opening", async () => {
+    const { mnistWorkload } = await import("./fixture");
+    const s = await loadFixture(deploySystem);
+    const w = mnistWorkload();
+    const { result } = await runScenario(s, w, { totalSteps: 3, interval: 3, challengerFaults: [{ kind: "input", step: 2, element: 4000, delta: 1 << 14 }] });
+    expect(result.winner).to.equal(Side.Solver);
+    expect(result.moves.filter((m) => m.move === "choose:BatchElement").length).to.be.greaterThan(0);
+    expect(result.moves.at(-1)!.move).to.equal("proveBatchElement");
+  });
+});

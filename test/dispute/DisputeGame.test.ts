@@ -1,0 +1,194 @@
+import { expect } from "chai";
+import hre from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { hexlify } from "ethers";
+import { DisputeDefaults } from "../../deploy/modules/Dispute";
+import { Level, midpoints, Side, Trajectory } from "../../src/dispute";
+import {
+  BOND,
+  checkpointProof,
+  deploySystem,
+  firstDisputedInterval,
+  irisWorkload,
+  openGame,
+  player,
+  submittedTask,
+  type System,
+  type TaskSetup,
+  type Workload,
+} from "./fixture";
+
+const { ethers } = hre;
+const BIG = 1 << 30;
+
+/** A submitted Iris task (T = 8, k = 4) whose solver is wrong at step 6, and an opened game. */
+async function openedGame() {
+  const s = await loadFixture(deploySystem);
+  const w = irisWorkload();
+  const task = await submittedTask(s, w, 8, 4, [{ kind: "output", step: 6, op: 0, element: 5, delta: BIG }]);
+  const honest = new Trajectory(w.program, w.dataset, w.s0, 8);
+  const interval = firstDisputedInterval(task, honest);
+  const { id } = await openGame(s, w, task, s.challenger, interval);
+  return { s, w, task, honest, interval, id };
+}
+
+function openArgs(w: Workload, t: TaskSetup, i: number) {
+  return {
+    task: t.taskId,
+    interval: i,
+    spec: { programHash: w.cp.hash, datasetHash: hexlify(w.dc.hash), nSamples: w.dataset.nSamples, batchSize: w.batchSize },
+    program: w.cp.info,
+    prevState: t.checkpoints[i - 1],
+    prevProof: checkpointProof(t, i - 1),
+    nextState: t.checkpoints[i],
+    nextProof: checkpointProof(t, i),
+  };
+}
+
+describe("DisputeGame", () => {
+  describe("deployment", () => {
+    it("rejects a degree below 2, zero bond, bad tree bits and an extension above the budget", async () => {
+      const s = await loadFixture(deploySystem);
+      const verifier = await ethers.deployContract("OneStepVerifier");
+      const lib = await ethers.deployContract("LibDisputeProofs");
+      const factory = await ethers.getContractFactory("DisputeGame", { libraries: { LibDisputeProofs: await lib.getAddress() } });
+      const m = await s.market.getAddress();
+      const v = await verifier.getAddress();
+      for (const args of [
+        [1, 4, BOND, 100, 10],
+        [16, 0, BOND, 100, 10],
+        [16, 9, BOND, 100, 10],
+        [16, 4, 0, 100, 10],
+        [16, 4, BOND, 0, 0],
+        [16, 4, BOND, 100, 101],
+      ] as const) {
+        await expect(factory.deploy(m, v, ...args)).to.be.revertedWithCustomError(s.game, "DisputeBadConfig");
+      }
+      const ok = await factory.deploy(m, v, 16, 4, BOND, 100, 10);
+      expect(await ok.DEGREE()).to.equal(16n);
+      expect(await ok.STAKE_MANAGER()).to.equal(await s.stakeManager.getAddress());
+    });
+  });
+
+  describe("open", () => {
+    it("locks the bond, registers the dispute and emits GameOpened with the interval's steps", async () => {
+      const s = await loadFixture(deploySystem);
+      const w = irisWorkload();
+      const task = await submittedTask(s, w, 10, 4, [{ kind: "output", step: 6, op: 0, element: 5, delta: BIG }]);
+      await expect(s.game.connect(s.challenger).open(openArgs(w, task, 2)))
+        .to.emit(s.game, "GameOpened")
+        .withArgs(1n, task.taskId, s.challenger.address, s.solver.address, 2n, 4n, 8n, BOND);
+      expect((await s.stakeManager.balancesOf(s.challenger.address)).locked).to.equal(BOND);
+      expect((await s.market.getTask(task.taskId)).openDisputes).to.equal(1n);
+      const g = await s.game.getGame(1n);
+      expect(Number(g.level)).to.equal(Level.Steps);
+      expect(g.loClaim).to.equal(task.checkpoints[1]);
+      expect(g.hiClaim).to.equal(task.checkpoints[2]);
+      // The last interval is cut at T.
+      await s.game.connect(s.challenger2).open(openArgs(w, task, 3));
+      const g2 = await s.game.getGame(2n);
+      expect([g2.lo, g2.hi]).to.deep.equal([8n, 10n]);
+    });
+
+    it("validates the spec, program, interval and checkpoints", async () => {
+      const s = await loadFixture(deploySystem);
+      const w = irisWorkload();
+      const task = await submittedTask(s, w, 8, 4);
+      const a = openArgs(w, task, 1);
+      const c = s.game.connect(s.challenger);
+      await expect(c.open({ ...a, spec: { ...a.spec, batchSize: 9 } })).to.be.revertedWithCustomError(s.game, "DisputeBadSpec").withArgs(task.taskId);
+      await expect(c.open({ ...a, program: { ...a.program, nOps: 43 } })).to.be.revertedWithCustomError(s.game, "DisputeMismatch");
+      await expect(c.open({ ...a, interval: 0 })).to.be.revertedWithCustomError(s.game, "DisputeBadInterval").withArgs(0, 2);
+      await expect(c.open({ ...openArgs(w, task, 2), interval: 3 })).to.be.revertedWithCustomError(s.game, "DisputeBadInterval").withArgs(3, 2);
+      await expect(c.open({ ...a, nextState: task.checkpoints[2] })).to.be.revertedWithCustomError(s.game, "DisputeBadCheckpoint").withArgs(task.taskId, 1);
+      await expect(c.open({ ...a, prevState: task.checkpoints[1] })).to.be.revertedWithCustomError(s.game, "DisputeBadCheckpoint").withArgs(task.taskId, 0);
+    });
+
+    it("needs free stake for the bond and an open challenge window", async () => {
+      const s = await loadFixture(deploySystem);
+      const w = irisWorkload();
+      const task = await submittedTask(s, w, 8, 4);
+      await expect(s.game.connect(s.keeper).open(openArgs(w, task, 1))).to.be.revertedWithCustomError(s.stakeManager, "StakeInsufficientFree");
+      await time.increase(2 * 24 * 3600);
+      await expect(s.game.connect(s.challenger).open(openArgs(w, task, 1))).to.be.revertedWithCustomError(s.market, "TaskMarketChallengeWindowClosed");
+    });
+  });
+
+  describe("moves", () => {
+    it("only the side to move may move", async () => {
+      const { s, id } = await openedGame();
+      await expect(s.game.connect(s.challenger).bisect(id, [])).to.be.revertedWithCustomError(s.game, "DisputeNotYourTurn").withArgs(id, Side.Solver, s.challenger.address);
+      await expect(s.game.connect(s.keeper).bisect(id, [])).to.be.revertedWithCustomError(s.game, "DisputeNotYourTurn");
+      await expect(s.game.connect(s.solver).choose(id, [], 0)).to.be.revertedWithCustomError(s.game, "DisputeNotYourTurn");
+      await expect(s.game.connect(s.solver).bisect(99, [])).to.be.revertedWithCustomError(s.game, "DisputeUnknownGame").withArgs(99);
+    });
+
+    it("checks the number of midpoints, the re-supplied claims and the chosen segment", async () => {
+      const { s, w, task, id } = await openedGame();
+      const mids = midpoints(4, 8, DisputeDefaults.degree).map((p) => task.solverTraj.stateHashHex(p));
+      expect(mids).to.have.length(3);
+      await expect(s.game.connect(s.solver).bisect(id, mids.slice(1))).to.be.revertedWithCustomError(s.game, "DisputeBadCount").withArgs(2, 3);
+      await expect(s.game.connect(s.solver).postTables(id, { root0: mids[0], rootM: mids[0], mids: [] }))
+        .to.be.revertedWithCustomError(s.game, "DisputeWrongLevel")
+        .withArgs(id, Level.Steps);
+      await expect(s.game.connect(s.solver).bisect(id, mids)).to.emit(s.game, "ClaimsPosted").withArgs(id, Level.Steps, 4, 8, mids);
+      const altered = [...mids];
+      altered[1] = mids[0];
+      await expect(s.game.connect(s.challenger).choose(id, altered, 0)).to.be.revertedWithCustomError(s.game, "DisputePendingMismatch").withArgs(id);
+      await expect(s.game.connect(s.challenger).choose(id, mids, 4)).to.be.revertedWithCustomError(s.game, "DisputeBadChoice").withArgs(4, 4);
+      await expect(s.game.connect(s.challenger).contestInitial(id)).to.be.revertedWithCustomError(s.game, "DisputeLinkClosed").withArgs(id);
+      // Step 6 is wrong: points 5, 6, 7 → segment [5, 6].
+      await expect(s.game.connect(s.challenger).choose(id, mids, 1)).to.emit(s.game, "ClaimChosen").withArgs(id, Level.Steps, 1, 5, 6);
+      const g = await s.game.getGame(id);
+      expect(Number(g.level)).to.equal(Level.Tables);
+      expect(g.step).to.equal(6n);
+      expect(g.prevState).to.equal(mids[0]);
+      void w;
+    });
+
+    it("link contests are only open at the challenger's first op-level move", async () => {
+      const { s, w, task, honest, id } = await openedGame();
+      const sp = player(s, w, Side.Solver, s.solver, task.solverTraj);
+      const cp = player(s, w, Side.Challenger, s.challenger, honest);
+      while (Number((await s.game.getGame(id)).level) !== Level.Ops) {
+        await sp.act(id);
+        await cp.act(id);
+      }
+      // Now the solver posted tables; choose once, then contests are closed.
+      await cp.act(id);
+      await sp.act(id);
+      const g = await s.game.getGame(id);
+      expect(Number(g.level)).to.equal(Level.Ops);
+      await expect(s.game.connect(s.challenger).contestFinal(id)).to.be.revertedWithCustomError(s.game, "DisputeLinkClosed");
+    });
+  });
+
+  describe("clocks and timeout", () => {
+    it("timeout needs an expired clock; a late move tops the opponent up to the extension", async () => {
+      const { s, task, id } = await openedGame();
+      await expect(s.game.timeout(id)).to.be.revertedWithCustomError(s.game, "DisputeClockRunning");
+      const budget = DisputeDefaults.clockBudget;
+      const ext = DisputeDefaults.clockExtension;
+      // The solver waits until it has 10 s left, then moves.
+      await time.increase(budget - 12);
+      const mids = midpoints(4, 8, DisputeDefaults.degree).map((p) => task.solverTraj.stateHashHex(p));
+      await s.game.connect(s.solver).bisect(id, mids);
+      const [toMove, solverLeft, challengerLeft] = await s.game.clockOf(id);
+      expect(Number(toMove)).to.equal(Side.Challenger);
+      expect(solverLeft).to.be.lessThanOrEqual(12n);
+      expect(challengerLeft).to.equal(BigInt(budget));
+      // The challenger also waits until 10 s are left, then moves: the solver is topped up to the extension.
+      await time.increase(budget - 12);
+      await s.game.connect(s.challenger).choose(id, mids, 1);
+      const [, solverLeft2] = await s.game.clockOf(id);
+      expect(solverLeft2).to.equal(BigInt(ext));
+      await time.increase(ext + 1);
+      await expect(s.game.connect(s.solver).postTables(id, { root0: mids[0], rootM: mids[0], mids: [] }))
+        .to.be.revertedWithCustomError(s.game, "DisputeClockExpired")
+        .withArgs(id, Side.Solver);
+      await expect(s.game.connect(s.keeper).timeout(id)).to.emit(s.game, "GameResolved").withArgs(id, task.taskId, Side.Challenger, true);
+      await expect(s.game.timeout(id)).to.be.revertedWithCustomError(s.game, "DisputeGameOver").withArgs(id);
+      expect(Number((await s.game.getGame(id)).winner)).to.equal(Side.Challenger);
+    });
+  });
+});
