@@ -13,7 +13,6 @@ import {
   openGame,
   player,
   submittedTask,
-  type System,
   type TaskSetup,
   type Workload,
 } from "./fixture";
@@ -54,15 +53,16 @@ describe("DisputeGame", () => {
       const factory = await ethers.getContractFactory("DisputeGame", { libraries: { LibDisputeProofs: await lib.getAddress() } });
       const m = await s.market.getAddress();
       const v = await verifier.getAddress();
-      for (const args of [
+      const bad: [number, number, bigint, number, number][] = [
         [1, 4, BOND, 100, 10],
         [16, 0, BOND, 100, 10],
         [16, 9, BOND, 100, 10],
-        [16, 4, 0, 100, 10],
+        [16, 4, 0n, 100, 10],
         [16, 4, BOND, 0, 0],
         [16, 4, BOND, 100, 101],
-      ] as const) {
-        await expect(factory.deploy(m, v, ...args)).to.be.revertedWithCustomError(s.game, "DisputeBadConfig");
+      ];
+      for (const [d, b, bond, budget, ext] of bad) {
+        await expect(factory.deploy(m, v, d, b, bond, budget, ext)).to.be.revertedWithCustomError(s.game, "DisputeBadConfig");
       }
       const ok = await factory.deploy(m, v, 16, 4, BOND, 100, 10);
       expect(await ok.DEGREE()).to.equal(16n);
