@@ -58,6 +58,8 @@ const config: HardhatUserConfig = {
     localhost: { url: process.env.PINPOINT_LOCALHOST_URL ?? "http://127.0.0.1:8545" },
     ...(remoteUrl ? { remote: { url: remoteUrl, accounts: remoteKeys } } : {}),
   },
+  // Ignition modules live in deploy/modules; deployment journals go to <ignition>/deployments.
+  paths: { ignition: process.env.PINPOINT_IGNITION_DIR ?? "deploy" },
   typechain: { outDir: "typechain-types", target: "ethers-v6" },
   gasReporter: {
     enabled: process.env.REPORT_GAS === "true",

@@ -3,6 +3,7 @@
  * Used by `pin deploy`, the demo and the end-to-end tests.
  */
 import fs from "node:fs";
+import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { PinpointAddresses } from "../src/chain/system";
 import DisputeModule from "./modules/Dispute";
@@ -14,6 +15,16 @@ export interface DeploySystemOptions {
   readonly parameters?: Record<string, Record<string, unknown>>;
   /** A JSON file with such parameters. */
   readonly parametersFile?: string;
+  /**
+   * Forget Ignition's journal of an earlier deployment on this network first (e.g. a restarted
+   * local node): Ignition otherwise reconciles against the old journal and refuses to run.
+   */
+  readonly reset?: boolean;
+}
+
+/** Ignition deployment id used for a network (its journal lives in `<paths.ignition>/deployments/<id>`). */
+export function deploymentIdFor(network: string): string {
+  return `pinpoint-${network}`;
 }
 
 export async function deploySystem(hre: HardhatRuntimeEnvironment, opts: DeploySystemOptions = {}): Promise<PinpointAddresses> {
@@ -28,7 +39,11 @@ export async function deploySystem(hre: HardhatRuntimeEnvironment, opts: DeployS
     ...fromFile,
     ...(opts.parameters ?? {}),
   };
-  const deployed = await hre.ignition.deploy(DisputeModule, { parameters });
+  const deploymentId = deploymentIdFor(hre.network.name);
+  if (opts.reset) {
+    fs.rmSync(path.join(hre.config.paths.ignition, "deployments", deploymentId), { recursive: true, force: true });
+  }
+  const deployed = await hre.ignition.deploy(DisputeModule, { parameters, deploymentId, displayUi: false });
   return {
     token: await deployed.token.getAddress(),
     stakeManager: await deployed.stakeManager.getAddress(),

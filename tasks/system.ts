@@ -8,12 +8,13 @@ export function registerSystemTasks(pin: ScopeDefinition): void {
     .task("deploy", "Deploy the Pinpoint system with Ignition and record its addresses")
     .addOptionalParam("token", "Existing ERC-20 to stake and pay in (default: deploy a TestToken)")
     .addOptionalParam("params", "Ignition parameters JSON file (see deploy/modules)")
+    .addFlag("reset", "Discard Ignition's journal of an earlier deployment on this network (e.g. a restarted node)")
     .addFlag("json", "Print JSON")
-    .setAction(async (args: { token?: string; params?: string; json: boolean }, hre) =>
+    .setAction(async (args: { token?: string; params?: string; reset: boolean; json: boolean }, hre) =>
       runTask(args.json, async () => {
         const { deploySystem } = await import("../deploy/system");
         const { saveAddresses } = await import("../src/chain/system");
-        const addresses = await deploySystem(hre, { token: args.token, parametersFile: args.params });
+        const addresses = await deploySystem(hre, { token: args.token, parametersFile: args.params, reset: args.reset });
         const { chainId } = await hre.ethers.provider.getNetwork();
         const file = saveAddresses(deploymentsDir(hre), hre.network.name, chainId, addresses);
         output(args.json, { network: hre.network.name, chainId, ...addresses, file }, () => [

@@ -17,7 +17,11 @@ describe("against a separate hardhat node", function () {
   before(async function () {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), "pin-e2e-"));
     node = await startNode();
-    env = { PINPOINT_LOCALHOST_URL: node.url, PINPOINT_DEPLOYMENTS: path.join(dir, "deployments") };
+    env = {
+      PINPOINT_LOCALHOST_URL: node.url,
+      PINPOINT_DEPLOYMENTS: path.join(dir, "deployments"),
+      PINPOINT_IGNITION_DIR: path.join(dir, "ignition"),
+    };
   });
 
   after(async function () {
@@ -26,7 +30,7 @@ describe("against a separate hardhat node", function () {
 
   it("deploys, then a solver process completes a task and is paid after the window", async function () {
     const net = ["--network", "localhost"];
-    const deployed = await pinJson<{ taskMarket: string }>(["deploy", ...net], env);
+    const deployed = await pinJson<{ taskMarket: string }>(["deploy", "--reset", ...net], env);
     expect(deployed.taskMarket).to.match(/^0x/);
     await pinJson(["mint", "--amount", "1000", "--account", "0", ...net], env);
     await pinJson(["mint", "--amount", "1000", "--account", "1", ...net], env);
