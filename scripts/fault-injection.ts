@@ -21,12 +21,16 @@ async function main(): Promise<void> {
   let timeouts = 0;
   let solverHonest = 0;
   let maxMoves = 0;
+  const decidedBy: Record<string, number> = {};
+  const levels: Record<string, number> = {};
   const t0 = Date.now();
   for (let seed = first; seed < first + n; seed++) {
     const g = await playFaultScenario(s, w, seed);
     if (g.honest === Side.Solver) solverHonest++;
     if (g.byTimeout) timeouts++;
     maxMoves = Math.max(maxMoves, g.moves);
+    decidedBy[g.decidedBy] = (decidedBy[g.decidedBy] ?? 0) + 1;
+    for (const l of g.levels) levels[l] = (levels[l] ?? 0) + 1;
     if (g.winner === g.honest && g.balancesOk) honestWins++;
     else failures.push(`${g.label} → winner ${Side[g.winner]}, balances ${g.balancesOk ? "ok" : "WRONG"}`);
     if ((seed - first + 1) % 25 === 0) process.stderr.write(`  ${seed - first + 1}/${n} games\n`);
@@ -40,6 +44,8 @@ async function main(): Promise<void> {
     challengerHonest: n - solverHonest,
     byTimeout: timeouts,
     maxMoves,
+    decidedBy,
+    gamesReachingLevel: levels,
     seconds: (Date.now() - t0) / 1000,
     failures,
   };

@@ -108,6 +108,7 @@ contract DisputeGame is IDisputeGame {
         g.nextState = a.nextState;
         g.lowRoot = CONSUMED;
         g.highRoot = CONSUMED;
+        g.opsRoot = a.program.opsRoot;
         g.numel = 1;
         g.level = Level.Steps;
         if (hi - lo == 1) _enterTables(g, id);
@@ -272,13 +273,17 @@ contract DisputeGame is IDisputeGame {
     // ------------------------------------------------------------------------------------------
 
     /// @inheritdoc IDisputeGame
-    function postOpOutput(GameId id, Context calldata ctx, OpOutputArgs calldata o) external {
+    function postOpOutput(GameId id, OpOutputArgs calldata o) external {
         Game storage g = _game(id);
         _checkTurn(g, id, Side.Solver);
         _checkLevel(g, id, Level.OpOutput);
-        _checkContext(g, ctx);
-        (uint256 numel, uint256 terms) =
-            LibDisputeProofs.checkOpOutput(ctx.program, o, g.opIndex, g.lowRoot, g.highRoot);
+        (uint256 numel, uint256 terms) = LibDisputeProofs.checkOpOutput(
+            [g.opsRoot, o.outHash, o.dataRoot, g.lowRoot, g.highRoot],
+            [uint256(g.opCount), g.opIndex],
+            o.op,
+            o.opProof,
+            o.updateProof
+        );
         g.termCount = uint64(terms);
         emit OpOutputPosted(id, g.opIndex, o.outHash, o.dataRoot);
         _startDescent(g, Level.Element, o.dataRoot, LibTensor.dataDepth(numel));
@@ -342,7 +347,6 @@ contract DisputeGame is IDisputeGame {
     /// @inheritdoc IDisputeGame
     function oneStep(
         GameId id,
-        Context calldata ctx,
         OpDesc calldata op,
         LibProofs.ListProof calldata opProof,
         Operand[] calldata operands
@@ -350,9 +354,9 @@ contract DisputeGame is IDisputeGame {
         Game storage g = _game(id);
         _checkActive(g, id);
         _checkLevel(g, id, Level.OneStep);
-        _checkContext(g, ctx);
-        (int256 a, int256 b) =
-            LibDisputeProofs.oneStepOperands(ctx.program, op, opProof, g.opIndex, g.lowRoot, g.element, g.hi, operands);
+        (int256 a, int256 b) = LibDisputeProofs.oneStepOperands(
+            [g.opsRoot, g.lowRoot], [uint256(g.opCount), g.opIndex, g.element, g.hi], op, opProof, operands
+        );
         int256 computed = VERIFIER.step(op, a, b, int256(uint256(g.loClaim)));
         _resolve(g, id, computed == int256(uint256(g.hiClaim)) ? Side.Solver : Side.Challenger, false);
     }

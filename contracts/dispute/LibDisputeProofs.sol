@@ -58,57 +58,58 @@ library LibDisputeProofs {
         contextKey = keccak256(abi.encode(IDisputeGame.Context(a.program, a.spec.datasetHash, a.spec.batchSize)));
     }
 
-    /// @notice Checks that `op` is op `opIndex` (1-based) of the program.
-    function checkOpDesc(ProgramInfo calldata program, OpDesc calldata op, LibProofs.ListProof calldata p, uint256 opIndex)
+    /// @notice Checks that `op` is op `opIndex` (1-based) of a program with `nOps` ops under `opsRoot`.
+    function checkOpDesc(bytes32 opsRoot, uint256 nOps, OpDesc calldata op, LibProofs.ListProof calldata p, uint256 opIndex)
         public
         pure
     {
         // INVARIANT: op j is the program's op j (index j − 1 of the committed op list).
         if (p.index + 1 != opIndex) revert IDisputeGame.DisputeBadIndex(p.index, opIndex - 1);
-        if (p.count != program.nOps) revert IDisputeGame.DisputeBadCount(p.count, program.nOps);
-        bytes32 opsRoot = LibProofs.listRootOf(sha256(abi.encode(op)), p);
-        if (opsRoot != program.opsRoot) revert IDisputeGame.DisputeMismatch(program.opsRoot, opsRoot);
+        if (p.count != nOps) revert IDisputeGame.DisputeBadCount(p.count, nOps);
+        bytes32 root = LibProofs.listRootOf(sha256(abi.encode(op)), p);
+        if (root != opsRoot) revert IDisputeGame.DisputeMismatch(opsRoot, root);
     }
 
     /// @notice Checks op j's descriptor, its output slot update R_{j−1} → R_j and the output tensor's
-    ///         shape and scale (docs/DISPUTE.md §3, level 2 → 3).
+    ///         shape and scale (docs/DISPUTE.md §2, level 2 → 3).
+    /// @param h [opsRoot, outHash, dataRoot, R_{j−1}, R_j].
+    /// @param n [nOps, j].
     /// @return numel Number of output elements.
     /// @return terms Reduction length K of each output element (0 for non-reductions).
     function checkOpOutput(
-        ProgramInfo calldata program,
-        IDisputeGame.OpOutputArgs calldata o,
-        uint256 opIndex,
-        bytes32 lowRoot,
-        bytes32 highRoot
+        bytes32[5] memory h,
+        uint256[2] memory n,
+        OpDesc calldata op,
+        LibProofs.ListProof calldata opProof,
+        LibProofs.ListProof calldata updateProof
     ) external pure returns (uint256 numel, uint256 terms) {
-        checkOpDesc(program, o.op, o.opProof, opIndex);
+        checkOpDesc(h[0], n[0], op, opProof, n[1]);
         // INVARIANT: R_j is R_{j−1} with only op j's (previously empty) output slot filled.
-        if (o.updateProof.index != o.op.out) revert IDisputeGame.DisputeBadIndex(o.updateProof.index, o.op.out);
-        bytes32 newRoot = LibProofs.verifySlotUpdate(lowRoot, bytes32(0), o.outHash, o.updateProof);
-        if (newRoot != highRoot) revert IDisputeGame.DisputeMismatch(highRoot, newRoot);
+        if (updateProof.index != op.out) revert IDisputeGame.DisputeBadIndex(updateProof.index, op.out);
+        bytes32 newRoot = LibProofs.verifySlotUpdate(h[3], bytes32(0), h[1], updateProof);
+        if (newRoot != h[4]) revert IDisputeGame.DisputeMismatch(h[4], newRoot);
         // INVARIANT: the output tensor has the op's shape and scale.
-        bytes32 th = LibTensor.tensorHash(o.op.outScale, o.op.outShape, o.dataRoot);
-        if (th != o.outHash) revert IDisputeGame.DisputeMismatch(o.outHash, th);
-        return (LibTensor.numElements(o.op.outShape), LibPinOps.reductionLength(o.op));
+        bytes32 th = LibTensor.tensorHash(op.outScale, op.outShape, h[2]);
+        if (th != h[1]) revert IDisputeGame.DisputeMismatch(h[1], th);
+        return (LibTensor.numElements(op.outShape), LibPinOps.reductionLength(op));
     }
 
     /// @notice Level 5 operands: re-proves op j and opens the operand elements that output element
-    ///         `element` (term `term`) reads, each against its slot in the agreed root R_{j−1}.
+    ///         e (term k) reads, each against its slot in the agreed root R_{j−1}.
+    /// @param h [opsRoot, R_{j−1}].
+    /// @param n [nOps, j, e, k].
     function oneStepOperands(
-        ProgramInfo calldata program,
+        bytes32[2] memory h,
+        uint256[4] memory n,
         OpDesc calldata op,
         LibProofs.ListProof calldata opProof,
-        uint256 opIndex,
-        bytes32 lowRoot,
-        uint256 element,
-        uint256 term,
         IDisputeGame.Operand[] calldata operands
     ) external pure returns (int256 a, int256 b) {
-        checkOpDesc(program, op, opProof, opIndex);
-        (uint256 count, uint256 ia, uint256 ib) = LibPinOps.operandIndices(op, element, term);
+        checkOpDesc(h[0], n[0], op, opProof, n[1]);
+        (uint256 count, uint256 ia, uint256 ib) = LibPinOps.operandIndices(op, n[2], n[3]);
         if (operands.length != count) revert IDisputeGame.DisputeBadCount(operands.length, count);
-        a = operand(lowRoot, operands[0], op.a, ia);
-        if (count > 1) b = operand(lowRoot, operands[1], op.b, ib);
+        a = operand(h[1], operands[0], op.a, ia);
+        if (count > 1) b = operand(h[1], operands[1], op.b, ib);
     }
 
     /// @notice Checks that `desc` is the program's descriptor of slot `slot`.

@@ -142,6 +142,7 @@ interface IDisputeGame is ICommitErrors {
         bytes32 nextState;
         bytes32 lowRoot;
         bytes32 highRoot;
+        bytes32 opsRoot;
         uint64 element;
         uint64 numel;
         uint64 termCount;
@@ -271,7 +272,7 @@ interface IDisputeGame is ICommitErrors {
 
     /// @notice Solver, level OpOutput: proves op j and its output slot update; a descent over the
     ///         output tensor starts. Emits {OpOutputPosted}.
-    function postOpOutput(GameId game, Context calldata ctx, OpOutputArgs calldata args) external;
+    function postOpOutput(GameId game, OpOutputArgs calldata args) external;
 
     /// @notice Solver: reveals the disputed leaf of a tensor descent. Emits {LeafRevealed}.
     function revealLeaf(GameId game, bytes calldata leaf) external;
@@ -303,7 +304,6 @@ interface IDisputeGame is ICommitErrors {
     ///         the game ends (solver wins iff its claim is right).
     function oneStep(
         GameId game,
-        Context calldata ctx,
         OpDesc calldata op,
         LibProofs.ListProof calldata opProof,
         Operand[] calldata operands

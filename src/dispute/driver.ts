@@ -45,7 +45,7 @@ export async function playGame(id: bigint, o: PlayOptions): Promise<PlayResult> 
       try {
         rec = await player.act(id);
       } catch (err) {
-        rejected.push({ side: g.toMove, level: g.level, error: errorName(err) });
+        rejected.push({ side: g.toMove, level: g.level, error: errorName(o.game, err) });
         silent.add(g.toMove);
       }
     }
@@ -73,7 +73,17 @@ export async function playGame(id: bigint, o: PlayOptions): Promise<PlayResult> 
   };
 }
 
-function errorName(err: unknown): string {
+/** The custom error a rejected move reverted with (decoded with the game's ABI), else the message. */
+function errorName(game: DisputeGame, err: unknown): string {
   const e = err as { errorName?: string; shortMessage?: string; message?: string; data?: string };
-  return e.errorName ?? e.shortMessage ?? e.message ?? String(err);
+  if (e.errorName) return e.errorName;
+  if (typeof e.data === "string") {
+    try {
+      const parsed = game.interface.parseError(e.data);
+      if (parsed) return parsed.name;
+    } catch {
+      // not one of the game's errors
+    }
+  }
+  return e.shortMessage ?? e.message ?? String(err);
 }

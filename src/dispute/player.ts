@@ -179,7 +179,7 @@ export class Player {
           dataRoot: hx(tree.dataRoot),
           nodes,
         };
-        return { move: "postOpOutput", tx: await game.postOpOutput(g.id, ctx, args) };
+        return { move: "postOpOutput", tx: await game.postOpOutput(g.id, args) };
       }
       case Level.Element:
       case Level.BatchElement: {
@@ -241,7 +241,7 @@ export class Player {
     if (count === 2) ops.push(operand(desc.b, ib));
     if (corrupt) ops[0].element.leaf = hx(Buffer.alloc(1024, 1));
     const opProof = opDescProof(this.o.chainProgram, g.opIndex - 1);
-    return { move: `oneStep:${opName(desc.opcode)}`, tx: await this.o.game.oneStep(g.id, this.o.context, opArg(desc), opProof, ops) };
+    return { move: `oneStep:${opName(desc.opcode)}`, tx: await this.o.game.oneStep(g.id, opArg(desc), opProof, ops) };
   }
 
   private async proveInitialSlot(g: GameView, corrupt: boolean): Promise<{ move: string; tx: ContractTransactionResponse }> {

@@ -135,6 +135,7 @@ describe("DisputeGame: full games on the Iris MLP train step", () => {
       expect(result.byTimeout).to.equal(true);
       expect(result.moves.map((m) => m.move)).to.include("contestInitial");
       expect(result.rejected.map((r) => Level[r.level])).to.deep.equal(["InitialSlotProof"]);
+      expect(result.rejected.map((r) => r.error)).to.deep.equal(["CommitRootMismatch"]);
       await expectChallengerPaid(s, before, taskId);
     });
 
@@ -143,6 +144,7 @@ describe("DisputeGame: full games on the Iris MLP train step", () => {
       expect(result.winner).to.equal(Side.Challenger);
       expect(result.moves.map((m) => m.move)).to.include("contestFinal");
       expect(result.rejected.map((r) => Level[r.level])).to.deep.equal(["FinalStateProof"]);
+      expect(result.rejected.map((r) => r.error)).to.deep.equal(["CommitRootMismatch"]);
       await expectChallengerPaid(s, before, taskId);
     });
 
@@ -150,7 +152,7 @@ describe("DisputeGame: full games on the Iris MLP train step", () => {
       const { s, result, taskId, before } = await play({ totalSteps: 8, interval: 4, solverFaults: [out(1, 0, 2, BIG)], solverStrategy: { corruptAt: 3 } });
       expect(result.winner).to.equal(Side.Challenger);
       expect(result.byTimeout).to.equal(true);
-      expect(result.rejected).to.have.length(1);
+      expect(result.rejected.map((r) => `${Level[r.level]}:${r.error}`)).to.deep.equal(["OpOutput:DisputeMismatch"]);
       await expectChallengerPaid(s, before, taskId);
     });
 

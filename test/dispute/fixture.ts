@@ -18,6 +18,7 @@ import {
   type ChainProgram,
   type Fault,
   type GameContext,
+  Level,
   Player,
   playGame,
   type PlayResult,
@@ -240,6 +241,10 @@ export interface FaultGame {
   readonly moves: number;
   readonly gas: bigint;
   readonly balancesOk: boolean;
+  /** The deciding move ("oneStep:MatMul", "proveBatchElement", "timeout", …). */
+  readonly decidedBy: string;
+  /** Levels the game went through. */
+  readonly levels: string[];
 }
 
 /**
@@ -292,6 +297,8 @@ export async function playFaultScenario(s: System, w: Workload, seed: number): P
         moves: result.moves.length,
         gas: result.totalGas,
         balancesOk,
+        decidedBy: result.moves.at(-1)?.move ?? "",
+        levels: [...new Set(result.moves.map((m) => Level[m.level]))],
       };
     } finally {
       await hre.network.provider.send("evm_revert", [snap]);
