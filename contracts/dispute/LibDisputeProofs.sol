@@ -77,8 +77,8 @@ library LibDisputeProofs {
     /// @return numel Number of output elements.
     /// @return terms Reduction length K of each output element (0 for non-reductions).
     function checkOpOutput(
-        bytes32[5] memory h,
-        uint256[2] memory n,
+        bytes32[5] calldata h,
+        uint256[2] calldata n,
         OpDesc calldata op,
         LibProofs.ListProof calldata opProof,
         LibProofs.ListProof calldata updateProof
@@ -99,8 +99,8 @@ library LibDisputeProofs {
     /// @param h [opsRoot, R_{j−1}].
     /// @param n [nOps, j, e, k].
     function oneStepOperands(
-        bytes32[2] memory h,
-        uint256[4] memory n,
+        bytes32[2] calldata h,
+        uint256[4] calldata n,
         OpDesc calldata op,
         LibProofs.ListProof calldata opProof,
         IDisputeGame.Operand[] calldata operands
