@@ -70,6 +70,14 @@ describe("DisputeGame", () => {
     });
   });
 
+  describe("chain program commitment", () => {
+    it("programHashOf equals the TypeScript chain program hash", async () => {
+      const s = await loadFixture(deploySystem);
+      const w = irisWorkload();
+      expect(await s.game.programHashOf(w.cp.info)).to.equal(w.cp.hash);
+    });
+  });
+
   describe("open", () => {
     it("locks the bond, registers the dispute and emits GameOpened with the interval's steps", async () => {
       const s = await loadFixture(deploySystem);
