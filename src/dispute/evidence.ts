@@ -124,6 +124,13 @@ export class StepTrace {
   }
 }
 
+/**
+ * Computes a step's full value table (every slot after the last op) from S_{t−1} and the batch,
+ * e.g. an executor evidence run: `(s, b) => executor.evidence(s, b)` (src/exec). Used for steps
+ * without faults; the reference interpreter is the fallback and computes faulty steps.
+ */
+export type StepEvaluator = (state: readonly IntTensor[], batch: { x: IntTensor; y: IntTensor }, step: number) => Promise<IntTensor[]>;
+
 /** A party's trajectory of a task (its local checkpoint store). */
 export class Trajectory {
   private readonly states: IntTensor[][];
@@ -137,6 +144,7 @@ export class Trajectory {
     initialState: readonly IntTensor[],
     readonly totalSteps: number,
     readonly faults: readonly Fault[] = [],
+    private readonly evaluate?: StepEvaluator,
   ) {
     this.states = [[...initialState]];
     this.stateIds = stateSlots(program);
@@ -160,9 +168,31 @@ export class Trajectory {
     return hexlify(this.stateHash(t));
   }
 
+  /**
+   * Makes states 0..t and the trace of step t available, computing fault-free steps with the
+   * step evaluator (executor evidence runs) when there is one. Players call it before a move.
+   */
+  async prepare(t: number): Promise<void> {
+    if (!this.evaluate) return;
+    const upto = Math.min(Math.max(t, 0), this.totalSteps);
+    for (let s = this.states.length; s <= upto; s++) await this.prepareStep(s);
+    if (upto >= 1 && !this.traces.has(upto)) await this.prepareStep(upto);
+  }
+
+  private async prepareStep(t: number): Promise<void> {
+    if (!this.evaluate || this.faults.some((f) => f.step === t)) {
+      this.trace(t);
+      return;
+    }
+    const prev = this.state(t - 1);
+    const batch = batchAt(this.dataset, t, this.batchSize);
+    const values: SlotValues = await this.evaluate(prev, { x: batch.x, y: batch.y }, t);
+    this.finish(t, prev, values, []);
+  }
+
   /** The full evidence of step t (1-based). */
   trace(t: number): StepTrace {
-    let tr = this.traces.get(t);
+    const tr = this.traces.get(t);
     if (tr) return tr;
     const prev = this.state(t - 1);
     const batch = batchAt(this.dataset, t, this.batchSize);
@@ -182,12 +212,16 @@ export class Trajectory {
       for (const f of mine) if (f.kind === "output" && f.op === j) out = bump(out, f.element, f.delta);
       values[op.out] = out;
     });
+    return this.finish(t, prev, values, mine);
+  }
+
+  private finish(t: number, prev: IntTensor[], values: SlotValues, mine: readonly Fault[]): StepTrace {
     let next = this.stateIds.map((id) => {
       const upd = this.program.stateUpdates.find((u) => u.from === id);
       return (upd ? values[upd.to] : values[id]) as IntTensor;
     });
     for (const f of mine) if (f.kind === "next-state") next = next.map((s, i) => (i === f.state ? bump(s, f.element, f.delta) : s));
-    tr = new StepTrace(this.program, t, values, prev, next, this.faults);
+    const tr = new StepTrace(this.program, t, values, prev, next, this.faults);
     this.traces.set(t, tr);
     if (this.states.length === t) this.states.push(next);
     // Keep memory bounded: only recent traces stay cached.

@@ -134,6 +134,7 @@ export class Player {
     if (s?.corruptAt !== undefined && n > s.corruptAt) return null;
     const corrupt = s?.corruptAt === n;
     this.moves++;
+    await this.o.evidence.prepare(g.level === Level.Steps ? g.hi : g.step);
     const { move, tx } = this.o.side === Side.Solver ? await this.solverMove(g, corrupt) : await this.challengerMove(g, corrupt);
     const receipt = await tx.wait();
     if (!receipt) throw new ChainError("DISPUTE_NO_RECEIPT", `move ${move} of game ${id} has no receipt`);

@@ -305,3 +305,34 @@ describe("DisputeGame: multi-level tensor descents (MNIST 784-16-10 MLP train st
     expect(result.moves.at(-1)!.move).to.equal("proveBatchElement");
   });
 });
+
+describe("DisputeGame: players on ONNX Runtime evidence runs", () => {
+  it("the honest challenger plays from executor evidence (every op output from ORT) and wins", async () => {
+    const { createExecutor } = await import("../../src/exec");
+    const { submittedTask: submit, firstDisputedInterval: first, openGame: openG, player: mk } = await import("./fixture");
+    const s = await loadFixture(deploySystem);
+    const w = irisWorkload();
+    const executor = await createExecutor(w.program);
+    try {
+      const task = await submit(s, w, 8, 4, [out(5, 0, 3, BIG)]);
+      const ortTraj = new Trajectory(w.program, w.dataset, w.s0, 8, [], (st, b) => executor.evidence(st, b));
+      await ortTraj.prepare(8);
+      // ORT evidence gives the reference interpreter's bits.
+      expect(ortTraj.stateHashHex(8)).to.equal(new Trajectory(w.program, w.dataset, w.s0, 8).stateHashHex(8));
+      const { id } = await openG(s, w, task, s.challenger, first(task, ortTraj));
+      const result = await playGame(id, {
+        game: s.game,
+        keeper: s.game.connect(s.keeper),
+        solver: mk(s, w, Side.Solver, s.solver, task.solverTraj),
+        challenger: mk(s, w, Side.Challenger, s.challenger, ortTraj),
+        advanceTime: async (sec) => {
+          await time.increase(sec);
+        },
+      });
+      expect(result.winner).to.equal(Side.Challenger);
+      expect(result.byTimeout).to.equal(false);
+    } finally {
+      await executor.dispose();
+    }
+  });
+});
