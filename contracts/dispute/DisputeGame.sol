@@ -182,7 +182,6 @@ contract DisputeGame is IDisputeGame {
         _checkLinkOpen(g, id);
         // Descent over R_0's slot list; the first reveal is checked against R_0 itself.
         _startDescent(g, Level.InitialSlots, g.loClaim, LibHash.listDepth(g.slotCount));
-        g.wrapped = true;
         emit LinkContested(id, Level.InitialSlots);
         emit LevelEntered(id, Level.InitialSlots);
         g.clock = g.clock.hand(Side.Solver, block.timestamp, CLOCK_EXTENSION);
@@ -196,7 +195,6 @@ contract DisputeGame is IDisputeGame {
         g.highRoot = g.hiClaim;
         // Descent over S_t's state-tensor list; the first reveal is checked against S_t itself.
         _startDescent(g, Level.FinalState, g.nextState, LibHash.listDepth(g.stateCount));
-        g.wrapped = true;
         emit LinkContested(id, Level.FinalState);
         emit LevelEntered(id, Level.FinalState);
         g.clock = g.clock.hand(Side.Solver, block.timestamp, CLOCK_EXTENSION);
@@ -473,19 +471,20 @@ contract DisputeGame is IDisputeGame {
 
     function _revealNodes(Game storage g, GameId id, bytes32[] calldata nodes) internal {
         uint256 height = g.hi;
-        bool wrapped = g.wrapped;
+        (uint256 listLeaves, bytes1 tag) = _listOf(g);
+        // The top of a list descent (height = listDepth(n)) is the wrapping hash R_0 or S_t; a
+        // list descent leaves its level when it reaches height 0, so this is unambiguous.
+        bool wrapped = listLeaves != 0 && height == LibHash.listDepth(listLeaves);
         // INVARIANT: at a tensor leaf the solver reveals the leaf instead.
         if (height == 0 && !wrapped) revert DisputeWrongLevel(id, g.level);
         uint256 levels = LibDissection.descentLevels(height, TREE_BITS);
         uint256 expected = uint256(1) << levels;
         if (nodes.length != expected) revert DisputeBadCount(nodes.length, expected);
-        (uint256 listLeaves, bytes1 tag) = _listOf(g);
         bytes32 root = LibDisputeProofs.descentRoot(
             nodes, uint256(g.lo) << levels, height - levels, listLeaves, wrapped ? tag : bytes1(0)
         );
         // INVARIANT: the revealed nodes are exactly the disputed node's descendants.
         if (root != g.hiClaim) revert DisputeMismatch(g.hiClaim, root);
-        if (wrapped) g.wrapped = false;
         g.pending = keccak256(abi.encodePacked(nodes));
         emit ClaimsPosted(id, g.level, g.lo, height, nodes);
     }

@@ -115,7 +115,8 @@ interface IDisputeGame is ICommitErrors {
     /// @dev Position fields by level: dissections (Steps, Ops, Sums) use lo/hi and the claims at
     ///      them (loClaim agreed, hiClaim disputed); descents (InitialSlots, FinalState, Element,
     ///      BatchElement) use lo = node index, hi = node height and hiClaim = the disputed node
-    ///      (`wrapped`: still the list's wrapping hash R_0 or S_t); OneStep uses hi = term k (0 for
+    ///      (at the top of a list descent, height = listDepth(n), the list's wrapping hash R_0
+    ///      or S_t); OneStep uses hi = term k (0 for
     ///      non-reductions), loClaim = s_{k−1}, hiClaim = the claimed value. lowRoot/highRoot are
     ///      R_{j−1}/R_j from OpOutput on (highRoot = R_M in a FinalState contest). Scratch words are
     ///      pre-filled at open (sentinel 1) so that moves only ever rewrite non-zero words.
@@ -148,7 +149,6 @@ interface IDisputeGame is ICommitErrors {
         uint64 termCount;
         uint32 contested;
         bool isTarget;
-        bool wrapped;
     }
 
     // ----------------------------------------------------------------------------------------

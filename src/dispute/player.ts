@@ -39,8 +39,6 @@ export interface GameView {
   readonly element: number;
   readonly contested: number;
   readonly isTarget: boolean;
-  /** A list descent whose disputed node is still the wrapping hash (R_0 or S_t). */
-  readonly wrapped: boolean;
 }
 
 /** Adversarial knobs on top of a (possibly faulty) trajectory. */
@@ -108,7 +106,6 @@ export async function readGame(game: DisputeGame, id: bigint): Promise<GameView>
     element: Number(g.element),
     contested: Number(g.contested),
     isTarget: g.isTarget,
-    wrapped: g.wrapped,
   };
 }
 
