@@ -127,6 +127,7 @@ interface IStakeManager {
 
     /// @notice Sets the unbonding delay for future withdrawal requests. Only `DEFAULT_ADMIN_ROLE`.
     ///         Emits {UnbondingDelayUpdated}.
+    /// @param delay Seconds between a withdrawal request and its release.
     function setUnbondingDelay(Duration delay) external;
 
     // ----------------------------------------------------------------------------------------
@@ -136,15 +137,22 @@ interface IStakeManager {
     /// @notice Pulls `amount` tokens from the caller (after `approve`) into its free balance.
     ///         Reverts with {StakeFeeOnTransfer} if the contract receives a different amount.
     ///         Emits {StakeDeposited}.
+    /// @param amount Tokens to pull and credit (> 0).
     function deposit(uint256 amount) external;
 
     /// @notice {deposit} after an EIP-2612 `permit` for `amount` signed by the caller.
     ///         A permit that was already used (front-run) is tolerated if the allowance suffices.
+    /// @param amount Tokens to pull and credit (> 0); also the permit value.
+    /// @param deadline Permit deadline.
+    /// @param v Permit signature v.
+    /// @param r Permit signature r.
+    /// @param s Permit signature s.
     function depositWithPermit(uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external;
 
     /// @notice Moves `amount` from free to pending. The release time of the whole pending balance
     ///         becomes `now + unbondingDelay`. Pending stake cannot be locked.
     ///         Emits {StakeWithdrawalRequested}.
+    /// @param amount Free stake to unbond (> 0, at most the free balance).
     function requestWithdrawal(uint256 amount) external;
 
     /// @notice Moves the whole pending balance back to free. Emits {StakeWithdrawalCancelled}.
@@ -161,16 +169,23 @@ interface IStakeManager {
 
     /// @notice Locks `amount` of `account`'s free stake on behalf of the caller. Only `LOCKER_ROLE`.
     ///         Reverts with {StakeInsufficientFree}. Emits {StakeLocked}.
+    /// @param account Whose free stake to lock.
+    /// @param amount Amount to lock (may be 0).
     function lock(address account, uint256 amount) external;
 
     /// @notice Releases `amount` of `account`'s stake that the caller locked back to free.
     ///         Only `LOCKER_ROLE`. Reverts with {StakeInsufficientLocked}. Emits {StakeUnlocked}.
+    /// @param account Whose stake to release.
+    /// @param amount Amount to release, at most what the caller locked.
     function unlock(address account, uint256 amount) external;
 
     /// @notice Slashes `amount` of `account`'s stake that the caller locked. The sink gets
     ///         `amount * slashSinkBps / 10_000` (rounded down), `beneficiary` the rest; both are credited
     ///         to free balances. A zero `beneficiary` sends everything to the sink.
     ///         Only `SLASHER_ROLE`. Reverts with {StakeInsufficientLocked}. Emits {StakeSlashed}.
+    /// @param account Whose stake to slash.
+    /// @param amount Amount to slash, at most what the caller locked on `account`.
+    /// @param beneficiary Credited with the non-sink share (zero: all to the sink).
     /// @return toBeneficiary Amount credited to `beneficiary`.
     /// @return toSink Amount credited to the sink.
     function slash(
@@ -184,11 +199,18 @@ interface IStakeManager {
     // ----------------------------------------------------------------------------------------
 
     /// @notice All balances of `account`.
+    /// @param account Any account.
+    /// @return Its free, locked and pending balances and the pending release time.
     function balancesOf(address account) external view returns (Balances memory);
 
     /// @notice Free (lockable) stake of `account`.
+    /// @param account Any account.
+    /// @return Its free balance.
     function freeOf(address account) external view returns (uint256);
 
     /// @notice Stake of `account` locked by `locker`.
+    /// @param locker A locker (TaskMarket, dispute contract).
+    /// @param account Any account.
+    /// @return The part of `account`'s locked stake held by `locker`.
     function lockedBy(address locker, address account) external view returns (uint256);
 }

@@ -251,6 +251,7 @@ interface ITaskMarket {
 
     /// @notice Replaces the market configuration. Only `DEFAULT_ADMIN_ROLE`; applies to tasks
     ///         created (minimums, windows) or expired (penalty) afterwards. Emits {MarketConfigUpdated}.
+    /// @param newConfig The new configuration (see {MarketConfig}).
     function setConfig(MarketConfig calldata newConfig) external;
 
     // ----------------------------------------------------------------------------------------
@@ -260,37 +261,47 @@ interface ITaskMarket {
     /// @notice Creates a task and pulls `params.reward` from the caller (after `approve`).
     ///         Emits {TaskCreated}.
     /// @return taskId The new task's id (ids are sequential from 1).
+    /// @param params Task parameters (see {TaskParams}).
     function createTask(TaskParams calldata params) external returns (TaskId taskId);
 
     /// @notice Cancels an Open task and refunds the reward to the submitter. Only the submitter.
     ///         Emits {TaskCancelled}.
+    /// @param taskId An Open task of the caller.
     function cancel(TaskId taskId) external;
 
     /// @notice Claims an Open task: locks `solverStake` of the caller's free stake (reverts with
     ///         `IStakeManager.StakeInsufficientFree` otherwise) and starts the solve window.
     ///         Emits {TaskClaimed}.
+    /// @param taskId An Open task.
     function claim(TaskId taskId) external;
 
     /// @notice Appends checkpoints `checkpointsCommitted + 1 ..` to the stream as one batch. Only the
     ///         solver, while Claimed and before the deadline, never past checkpoint N − 1.
     ///         Stores one word and emits {CheckpointsCommitted} with the hashes.
+    /// @param taskId A Claimed task of the caller.
+    /// @param stateHashes State hashes of checkpoints `checkpointsCommitted + 1 ..`, in order (non-empty).
     function commitCheckpoints(TaskId taskId, bytes32[] calldata stateHashes) external;
 
     /// @notice Closes the stream with checkpoint N and starts the challenge window. Only the solver,
     ///         while Claimed, before the deadline, once all N − 1 checkpoints are committed.
     ///         Emits {FinalSubmitted}.
+    /// @param taskId A Claimed task of the caller.
+    /// @param finalStateHash State hash of checkpoint N (after step T).
     function submitFinal(TaskId taskId, bytes32 finalStateHash) external;
 
     /// @notice Pays the reward to the solver and unlocks its stake. Anyone, once the challenge
     ///         window has passed with no dispute open. Emits {TaskFinalized}.
+    /// @param taskId A Submitted task.
     function finalize(TaskId taskId) external;
 
     /// @notice Penalizes a Claimed task's solver that missed its deadline (`expiryPenaltyBps` of its
     ///         stake slashed to the submitter and the sink, the rest unlocked) and reopens the task.
     ///         Anyone, strictly after the deadline. Emits {TaskExpired}.
+    /// @param taskId A Claimed task whose solve deadline has passed.
     function expire(TaskId taskId) external;
 
     /// @notice Returns the reward of a Rejected task to its submitter. Anyone. Emits {TaskReclaimed}.
+    /// @param taskId A Rejected task.
     function reclaim(TaskId taskId) external;
 
     // ----------------------------------------------------------------------------------------
@@ -301,9 +312,13 @@ interface ITaskMarket {
     ///         is open (`block.timestamp < challengeEnd`); {finalize} is blocked until every open
     ///         dispute is resolved. Only `DISPUTE_ROLE`. Emits {DisputeOpened}.
     /// @return solver The task's solver (the defender).
+    /// @param taskId A Submitted task inside its challenge window.
+    /// @param challenger The account that opened the game (for events).
     function openDispute(TaskId taskId, address challenger) external returns (address solver);
 
     /// @notice Closes one open dispute that the solver won. Only `DISPUTE_ROLE`. Emits {DisputeResolved}.
+    /// @param taskId A task with an open dispute.
+    /// @param challenger The losing challenger (for events).
     function resolveForSolver(TaskId taskId, address challenger) external;
 
     /// @notice Closes one open dispute that `challenger` won. On the first such resolution the task
@@ -312,6 +327,8 @@ interface ITaskMarket {
     ///         submitter. Later ones (task already Rejected or Refunded) slash nothing.
     ///         Only `DISPUTE_ROLE`. Emits {DisputeResolved} and, on the first, {TaskRejected}.
     /// @return slashed The stake slashed by this call (0 if the solver was already slashed).
+    /// @param taskId A task with an open dispute.
+    /// @param challenger The winning challenger: beneficiary of the slash.
     function resolveForChallenger(TaskId taskId, address challenger) external returns (uint256 slashed);
 
     // ----------------------------------------------------------------------------------------
@@ -319,24 +336,38 @@ interface ITaskMarket {
     // ----------------------------------------------------------------------------------------
 
     /// @notice The task with id `taskId` (all zero for an unknown id).
+    /// @param taskId Any id.
+    /// @return The stored task (see {Task} for the layout).
     function getTask(TaskId taskId) external view returns (Task memory);
 
     /// @notice Number of tasks created; the last id.
     function taskCount() external view returns (uint256);
 
     /// @notice N = ceil(totalSteps / checkpointInterval), the index of the final checkpoint.
+    /// @param taskId An existing task (reverts with {TaskMarketUnknownTask} otherwise).
+    /// @return N, the index of the final checkpoint.
     function numCheckpoints(TaskId taskId) external view returns (uint256);
 
     /// @notice The stored commitment of batch `batchIndex`, or 0 if no such batch is committed.
+    /// @param taskId Any id.
+    /// @param batchIndex Batch number, 0-based in commit order.
+    /// @return The batch commitment, or 0 past `batchCount`.
     function batchCommitment(TaskId taskId, uint256 batchIndex) external view returns (bytes32);
 
     /// @notice The task's work spec hash `keccak256(abi.encode(spec))`.
+    /// @param taskId Any id.
+    /// @return The spec hash (0 for an unknown task).
     function specHashOf(TaskId taskId) external view returns (bytes32);
 
     /// @notice `keccak256(abi.encode(spec))`.
+    /// @param spec A work spec.
+    /// @return Its hash as stored in a task.
     function hashSpec(WorkSpec calldata spec) external pure returns (bytes32);
 
     /// @notice True iff `spec` is the task's work spec.
+    /// @param taskId Any id (false for an unknown task).
+    /// @param spec The claimed work spec.
+    /// @return True iff it hashes to the task's spec hash.
     function verifySpec(TaskId taskId, WorkSpec calldata spec) external view returns (bool);
 
     /// @notice True iff `stateHash` is checkpoint `index` of the task: index 0 against the initial
@@ -344,6 +375,11 @@ interface ITaskMarket {
     ///         otherwise against committed batch `proof.batchIndex`, rebuilt with
     ///         `LibHash.checkpointBatch(firstIndex, count, LibHash.rootFromPath(stateHash, index − firstIndex, path))`.
     ///         Never reverts on a bad proof; returns false instead.
+    /// @param taskId Any id (false for an unknown task).
+    /// @param index Checkpoint index, 0..N.
+    /// @param stateHash The claimed state hash of checkpoint `index`.
+    /// @param proof Batch location and sibling path (ignored for indices 0 and N).
+    /// @return True iff `stateHash` is the committed checkpoint `index`.
     function verifyCheckpoint(
         TaskId taskId,
         uint256 index,
