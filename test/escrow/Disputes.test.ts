@@ -6,8 +6,11 @@ import {
   createTask,
   deployMarketFixture,
   E18,
+  randomHash,
+  stake,
   Status,
   submittedTask,
+  taskParams,
   TestConfig,
 } from "../fixtures/market";
 
@@ -210,6 +213,30 @@ describe("TaskMarket dispute hooks", function () {
       await expect(f.market.finalize(taskId))
         .to.be.revertedWithCustomError(f.market, "TaskMarketWrongStatus")
         .withArgs(taskId, Status.Rejected, Status.Submitted);
+    });
+  });
+
+  describe("isolation between tasks", function () {
+    it("slashing a solver on one task leaves its stake on another task locked and payable", async function () {
+      const f = await loadFixture(deployMarketFixture);
+      const one = taskParams({ totalSteps: 100n, checkpointInterval: 100n });
+      const a = await createTask(f, f.submitter, one);
+      const b = await createTask(f, f.submitter, { ...one, solverStake: 30n * E18 });
+      await stake(f, f.solver, 60n * E18);
+      await f.market.connect(f.solver).claim(a);
+      await f.market.connect(f.solver).claim(b);
+      const marketAddr = await f.market.getAddress();
+      expect(await f.stakeManager.lockedBy(marketAddr, f.solver.address)).to.equal(50n * E18);
+      await f.market.connect(f.solver).submitFinal(a, randomHash());
+      await f.market.connect(f.solver).submitFinal(b, randomHash());
+      const d = f.market.connect(f.dispute);
+      await d.openDispute(a, f.challenger.address);
+      await d.resolveForChallenger(a, f.challenger.address);
+      expect(await f.stakeManager.lockedBy(marketAddr, f.solver.address)).to.equal(30n * E18);
+      await time.increase(TestConfig.defaultChallengeWindow);
+      await expect(f.market.finalize(b)).to.changeTokenBalance(f.token, f.solver, REWARD);
+      const bal = await f.stakeManager.balancesOf(f.solver.address);
+      expect([bal.free, bal.locked]).to.deep.equal([40n * E18, 0n]);
     });
   });
 
