@@ -1,48 +1,11 @@
 import { expect } from "chai";
 import fs from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { deploySystem } from "../../deploy/system";
-import { connectPinpoint, createTask, depositStake, getTask } from "../../src/chain";
-import { CheckpointStore, stateHash } from "../../src/commit";
-import { loadBundle, makeTrainingBundle, solveTask, committedCheckpoints, type SolverEvent } from "../../src/agents";
+import { getTask } from "../../src/chain";
+import { stateHash } from "../../src/commit";
+import { loadBundle, solveTask, committedCheckpoints, type SolverEvent } from "../../src/agents";
 import { train } from "../../src/exec";
-
-const E18 = 10n ** 18n;
-const bundle = loadBundle(
-  makeTrainingBundle({
-    model: "iris-mlp",
-    dataset: { source: "iris", seed: 2, testFraction: 0.2, fracBits: 16 },
-    batchSize: 8,
-    learningRate: 0.5,
-  }),
-);
-const STEPS = 20;
-const INTERVAL = 3; // N = 7 checkpoints, the last one 2 steps after the sixth
-
-async function systemFixture() {
-  const [submitter, solver] = await hre.ethers.getSigners();
-  const addresses = await deploySystem(hre);
-  const c = connectPinpoint(addresses, submitter);
-  await c.token.mint(submitter.address, 1000n * E18);
-  await c.token.mint(solver.address, 1000n * E18);
-  const taskId = await createTask(c, submitter, {
-    ...bundle.commitments,
-    totalSteps: STEPS,
-    checkpointInterval: INTERVAL,
-    reward: 50n * E18,
-    solverStake: 100n * E18,
-  });
-  const cs = connectPinpoint(addresses, solver);
-  await depositStake(cs, solver, 100n * E18);
-  return { c, cs, solver, taskId };
-}
-
-async function tempStore(): Promise<CheckpointStore> {
-  return CheckpointStore.open(await fs.mkdtemp(path.join(os.tmpdir(), "pin-solver-")), { fsync: false });
-}
+import { agentsFixture as systemFixture, INTERVAL, irisBundle as bundle, STEPS, tempStore } from "./fixture";
 
 const hex = (b: Uint8Array) => "0x" + Buffer.from(b).toString("hex");
 
