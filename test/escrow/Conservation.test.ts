@@ -1,12 +1,14 @@
 /**
  * Token conservation under seeded random sequences of every market and staking action, across
- * several accounts, with the dispute hooks driven by an account holding DISPUTE_ROLE.
+ * several accounts, with the dispute hooks driven by an account holding DISPUTE_ROLE (and, like
+ * the DisputeGame, LOCKER_ROLE + SLASHER_ROLE for challenger bonds).
  *
  * After every step:
  *  - token.balanceOf(StakeManager) == Σ_accounts (free + locked + pending), read from the contract;
  *  - token.balanceOf(TaskMarket)   == Σ reward of tasks in Open / Claimed / Submitted / Rejected;
  *  - every on-chain balance, lock and task field equals an independent TypeScript model;
- *  - the market's locks equal Σ solverStake of the Claimed / Submitted tasks of each solver;
+ *  - the market's locks equal Σ solverStake of the Claimed / Submitted tasks of each solver, and
+ *    the dispute account's locks equal Σ bonds of each challenger's open games;
  *  - minted == Σ wallets + both contracts (nothing created or destroyed).
  */
 import { expect } from "chai";
@@ -65,6 +67,8 @@ interface MTask {
   status: bigint;
   deadline: bigint;
   openDisputes: number;
+  /** Open games: the challenger and the bond the dispute account locked from it. */
+  games: { challenger: HardhatEthersSigner; bond: bigint }[];
 }
 
 const OWING: readonly bigint[] = [Status.Open, Status.Claimed, Status.Submitted, Status.Rejected];
@@ -101,9 +105,13 @@ async function checkInvariants(f: MarketFixture, model: Model, step: string): Pr
   let stakeOwed = 0n;
   let wallets = 0n;
   const marketLocks = new Map<string, bigint>();
+  const bondLocks = new Map<string, bigint>();
   for (const t of model.tasks) {
     if (t.solver && (t.status === Status.Claimed || t.status === Status.Submitted)) {
       marketLocks.set(t.solver.address, (marketLocks.get(t.solver.address) ?? 0n) + t.stake);
+    }
+    for (const g of t.games) {
+      bondLocks.set(g.challenger.address, (bondLocks.get(g.challenger.address) ?? 0n) + g.bond);
     }
   }
   for (const [addr, a] of model.accts) {
@@ -116,6 +124,9 @@ async function checkInvariants(f: MarketFixture, model: Model, step: string): Pr
     ]);
     expect(await sm.lockedBy(market, addr), `${step}: market lock of ${addr}`).to.equal(
       marketLocks.get(addr) ?? 0n,
+    );
+    expect(await sm.lockedBy(f.dispute.address, addr), `${step}: bond lock of ${addr}`).to.equal(
+      bondLocks.get(addr) ?? 0n,
     );
     expect(await f.token.balanceOf(addr), `${step}: wallet of ${addr}`).to.equal(a.wallet);
     stakeOwed += b.free + b.locked + b.pending;
@@ -236,6 +247,7 @@ async function runSequence(seed: number): Promise<Record<string, number>> {
           status: Status.Open,
           deadline: 0n,
           openDisputes: 0,
+          games: [],
         });
       },
     });
@@ -406,9 +418,17 @@ async function runSequence(seed: number): Promise<Record<string, number>> {
       actions.push({
         name: "openDispute",
         run: async () => {
+          // As the DisputeGame does: lock the challenger's bond, then open the dispute.
           const t = r.pick(challengeable);
-          await market.connect(f.dispute).openDispute(t.id, r.pick(users).address);
+          const challenger = r.pick(users);
+          const c = model.acct(challenger.address);
+          const bond = c.free === 0n ? 0n : r.big(0n, c.free < 10n * E18 ? c.free : 10n * E18);
+          await sm.connect(f.dispute).lock(challenger.address, bond);
+          c.free -= bond;
+          c.locked += bond;
+          await market.connect(f.dispute).openDispute(t.id, challenger.address);
           t.openDisputes += 1;
+          t.games.push({ challenger, bond });
         },
       });
     }
@@ -417,16 +437,24 @@ async function runSequence(seed: number): Promise<Record<string, number>> {
       actions.push({
         name: "resolve",
         run: async () => {
+          // As the DisputeGame does: the loser's bond is slashed to the solver, the winner's unlocked.
           const t = r.pick(disputed);
-          const challenger = r.pick(users);
+          const [game] = t.games.splice(r.int(0, t.games.length - 1), 1);
+          const challenger = game.challenger;
           if (r.next() < 0.5) {
             await market.connect(f.dispute).resolveForSolver(t.id, challenger.address);
+            await sm.connect(f.dispute).slash(challenger.address, game.bond, t.solver!.address);
+            model.slash(challenger.address, game.bond, t.solver!.address, sink);
           } else {
             await market.connect(f.dispute).resolveForChallenger(t.id, challenger.address);
             if (t.status === Status.Submitted) {
               model.slash(t.solver!.address, t.stake, challenger.address, sink);
               t.status = Status.Rejected;
             }
+            await sm.connect(f.dispute).unlock(challenger.address, game.bond);
+            const c = model.acct(challenger.address);
+            c.locked -= game.bond;
+            c.free += game.bond;
           }
           t.openDisputes -= 1;
         },
