@@ -45,6 +45,8 @@ import {TaskStatus} from "../types/TaskStatus.sol";
 ///         fee-on-transfer tokens revert with {TaskMarketFeeOnTransfer}) and pushed on {finalize}
 ///         (to the solver), {cancel} and {reclaim} (to the submitter). Dispute hooks move no tokens
 ///         to external accounts, so a recipient can never block a dispute resolution.
+///         A solver that cannot receive the token (e.g. blocklisted by the token) cannot be
+///         finalized: its reward stays escrowed and its stake locked; only the solver is harmed.
 interface ITaskMarket {
     // ----------------------------------------------------------------------------------------
     // Types
