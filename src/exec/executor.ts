@@ -326,14 +326,26 @@ export async function createExecutor(program: PinProgram, options: ExecutorOptio
       const temps = [...new Set(slots.filter((id) => program.slots[id]?.kind === "temp"))];
       const feeds = feedsFor(state, batch);
       const fetches: Record<string, null> = {};
-      for (const id of temps) fetches[`s${id}`] = null;
+      const outName = (id: SlotId): string => model.fusedEvidence.get(id)?.output ?? `s${id}`;
+      for (const id of temps) fetches[outName(id)] = null;
       const res = temps.length > 0 ? await run(feeds, fetches) : {};
       return slots.map((id) => {
         if (!(id >= 0 && id < program.slots.length))
           throw execError(ExecCode.OutOfRange, `slot ${id} does not exist`, { slot: id });
         const kind = program.slots[id].kind;
-        if (kind === "temp")
-          return slotTensor(id, res[`s${id}`].data as Float64Array, `slot ${id} "${program.slots[id].name}"`);
+        const what = `slot ${id} "${program.slots[id].name}"`;
+        const fused = model.fusedEvidence.get(id);
+        if (fused) {
+          // v = x·2^−s + 1/2 exactly, so x = (v − 1/2)·2^s exactly (see emitOnnx)
+          const v = res[fused.output].data as Float64Array;
+          const k = 2 ** fused.shift;
+          return slotTensor(
+            id,
+            v.map((e) => (e - 0.5) * k),
+            what,
+          );
+        }
+        if (kind === "temp") return slotTensor(id, res[`s${id}`].data as Float64Array, what);
         if (kind === "const") return values[id] ?? constTensor(program, id);
         return checkSlotTensor(program, id, values[id]);
       });

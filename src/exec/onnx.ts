@@ -12,7 +12,7 @@
  */
 import { onnx } from "onnx-proto";
 import type { PinOp, PinProgram, SlotId } from "../pinir/types";
-import { guaranteedBounds, mayBeNegativeZero, validateProgram } from "./program";
+import { guaranteedBounds, mayBeNegativeZero, operandsOf, rescaleBound, validateProgram } from "./program";
 
 /** ONNX opset the emitted graphs import. */
 export const ONNX_OPSET = 13;
@@ -46,6 +46,12 @@ export interface EmittedModel {
   readonly stateOutputs: readonly string[];
   /** Output name of each named program output. */
   readonly namedOutputs: Readonly<Record<string, string>>;
+  /**
+   * Slots not exposed under their own name because a MatMul and the Rescale reading it were fused
+   * into one Gemm (alpha = 2^−s, C = 1/2): the graph output `output` holds v = x·2^−shift + 1/2, and
+   * the slot's value is x = (v − 1/2)·2^shift, exact.
+   */
+  readonly fusedEvidence: ReadonlyMap<SlotId, { readonly output: string; readonly shift: number }>;
 }
 
 class GraphBuilder {
@@ -193,7 +199,7 @@ function emitExactOp(
       );
       const scaled = g.node("Mul", [shifted, g.floatConst([2 ** -op.shift], [])], g.fresh(`${out}_div`));
       const m = 2 ** op.bound - 1;
-      if (Math.ceil((operandBound + 2 ** (op.shift - 1)) / 2 ** op.shift) <= m) {
+      if (rescaleBound(operandBound, op.shift) <= m) {
         g.node("Floor", [scaled], out); // the clip cannot bind
         return;
       }
@@ -236,9 +242,53 @@ export function emitOnnx(program: PinProgram): EmittedModel {
     }
   });
   const bounds = guaranteedBounds(program);
+  // MatMul X → Rescale(X, s) where X is read by nothing else and |X| + 2^(s−1) < 2^53 provably:
+  // one Gemm computes v = X·2^−s + 1/2 exactly (power-of-two scaling of exact integers), so the
+  // Rescale is Floor(v) [→ Clip] and X is recovered exactly from v for evidence.
+  const uses = new Map<SlotId, number>();
+  const use = (id: SlotId) => uses.set(id, (uses.get(id) ?? 0) + 1);
+  program.ops.forEach((op) => operandsOf(op).forEach(use));
+  program.stateUpdates.forEach(({ to }) => use(to));
+  Object.values(program.outputs).forEach(use);
+  const producer = new Map<SlotId, PinOp>(program.ops.map((op) => [op.out, op]));
+  const fusedShift = new Map<SlotId, number>();
+  for (const op of program.ops) {
+    if (op.op !== "Rescale" || producer.get(op.a)?.op !== "MatMul" || uses.get(op.a) !== 1) continue;
+    if (bounds[op.a] + 2 ** (op.shift - 1) <= Number.MAX_SAFE_INTEGER && op.shift <= 126)
+      fusedShift.set(op.a, op.shift);
+  }
+  const fusedEvidence = new Map<SlotId, { output: string; shift: number }>();
+  const nameOf = (id: SlotId): string => fusedEvidence.get(id)?.output ?? slotName(id);
   for (const op of program.ops) {
     const out = slotName(op.out);
-    if (op.op === "Reshape")
+    const shift = fusedShift.get(op.out);
+    if (op.op === "MatMul" && shift !== undefined) {
+      const v = `${out}_fused`;
+      g.node("Gemm", [slotName(op.a), slotName(op.b), g.floatConst([0.5], [])], v, [
+        intAttr("transA", op.transA ? 1 : 0),
+        intAttr("transB", op.transB ? 1 : 0),
+        onnx.AttributeProto.create({
+          name: "alpha",
+          type: onnx.AttributeProto.AttributeType.FLOAT,
+          f: 2 ** -shift,
+        }),
+      ]);
+      fusedEvidence.set(op.out, { output: v, shift });
+      outputs.push(valueInfo(v, DOUBLE, program.slots[op.out].shape));
+      evidenceSlots.push(op.out);
+      continue;
+    }
+    if (op.op === "Rescale" && fusedEvidence.has(op.a)) {
+      const m = 2 ** op.bound - 1;
+      const v = nameOf(op.a);
+      if (rescaleBound(bounds[op.a], op.shift) <= m) g.node("Floor", [v], out);
+      else
+        g.node(
+          "Clip",
+          [g.node("Floor", [v], g.fresh(`${out}_floor`)), g.floatConst([-m], []), g.floatConst([m], [])],
+          out,
+        );
+    } else if (op.op === "Reshape")
       g.node("Reshape", [slotName(op.a), g.int64Const(program.slots[op.out].shape as number[])], out);
     else emitExactOp(g, op, slotName, out, op.op === "Rescale" ? bounds[op.a] : Infinity);
     outputs.push(valueInfo(out, DOUBLE, program.slots[op.out].shape));
@@ -269,6 +319,7 @@ export function emitOnnx(program: PinProgram): EmittedModel {
     evidenceSlots,
     stateOutputs,
     namedOutputs,
+    fusedEvidence,
   };
 }
 
@@ -367,6 +418,7 @@ export function emitFloat32Onnx(program: PinProgram): EmittedModel {
     dtype: "float32",
     inputSlots,
     evidenceSlots: [],
+    fusedEvidence: new Map(),
     stateOutputs,
     namedOutputs,
   };

@@ -215,14 +215,20 @@ export function mayBeNegativeZero(program: PinProgram): boolean[] {
 }
 
 /**
- * Bounds that hold by construction, whatever the program's declared maxAbs says: leaves are
- * unbounded (Infinity) except consts (their data), Rescale and Clip bound their output to
- * 2^b − 1, and every other op propagates its operands' bounds. Used to drop provably no-op
- * clips from the emitted graph; never trusted for anything the spec does not guarantee.
+ * Bounds that hold by construction, whatever the program's declared maxAbs of temps says: consts
+ * are bounded by their data; state, input and target slots by their declared maxAbs, which the
+ * executor enforces on every value it is fed (EXEC_INPUT_BOUNDS); Rescale and Clip bound their
+ * output to 2^b − 1; every other op propagates its operands' bounds. Used to drop provably no-op
+ * clips and to fuse MatMul + Rescale in the emitted graph, and to skip re-checking a next state
+ * fed back as input.
  */
 export function guaranteedBounds(program: PinProgram): number[] {
   const m = program.slots.map((s) =>
-    s.kind === "const" && s.data ? s.data.reduce((p, v) => Math.max(p, Math.abs(v)), 0) : Infinity,
+    s.kind === "const"
+      ? (s.data ?? []).reduce((p, v) => Math.max(p, Math.abs(v)), 0)
+      : s.kind === "temp"
+        ? Infinity
+        : s.maxAbs,
   );
   for (const op of program.ops) {
     switch (op.op) {
@@ -243,7 +249,8 @@ export function guaranteedBounds(program: PinProgram): number[] {
         m[op.out] = program.slots[op.a].shape[op.axis] * m[op.a];
         break;
       case "Rescale":
-        m[op.out] = Math.min(2 ** op.bound - 1, Math.ceil((m[op.a] + 2 ** (op.shift - 1)) / 2 ** op.shift));
+        // |floor((a + h)/2^s)| ≤ floor((A + h)/2^s) for |a| ≤ A (the negative side is ceil((A − h)/2^s))
+        m[op.out] = Math.min(2 ** op.bound - 1, rescaleBound(m[op.a], op.shift));
         break;
       case "Clip":
         m[op.out] = Math.min(2 ** op.bound - 1, m[op.a]);
@@ -257,4 +264,9 @@ export function guaranteedBounds(program: PinProgram): number[] {
     if (Number.isNaN(m[op.out])) m[op.out] = Infinity; // 0 · ∞
   }
   return m;
+}
+
+/** Largest |Rescale(a, shift)| before clipping, for |a| ≤ A. */
+export function rescaleBound(A: number, shift: number): number {
+  return Math.floor((A + 2 ** (shift - 1)) / 2 ** shift);
 }

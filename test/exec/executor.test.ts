@@ -177,8 +177,8 @@ describe("executor", function () {
   });
 
   describe("graph emission", function () {
-    it("drops a Rescale's Clip only when earlier clips bound its operand, never on declared maxAbs alone", async function () {
-      // x → Rescale(1, b=4) [clip needed] → MulConst 2^10 → Rescale(12, b=4) [clip provably a no-op]
+    it("drops a Rescale's Clip only when guaranteed bounds make it a no-op, and then enforces the input bound", async function () {
+      // x → Rescale(1, b=4) → MulConst 2^10 → Rescale(12, b=4) [clip provably a no-op]
       const chain = (xMax: number) =>
         program(
           [
@@ -194,18 +194,23 @@ describe("executor", function () {
           ],
         );
       const { onnx } = await import("onnx-proto");
-      const clipsOf = (bytes: Uint8Array) =>
+      const nodesOf = (bytes: Uint8Array, type: string) =>
         onnx.ModelProto.decode(bytes)
-          .graph?.node?.filter((n) => n.opType === "Clip")
+          .graph?.node?.filter((n) => n.opType === type)
           .map((n) => n.output?.[0]);
-      // even a tiny declared input bound does not remove the first clip: inputs are leaves
-      expect(
-        clipsOf((await createExecutor(chain(3)).then(async (e) => (await e.dispose(), e))).model.bytes),
-      ).to.deep.equal(["s1"]);
+      // |x| ≤ 3 is enforced on every input, so neither clip can bind…
+      const small = await createExecutor(chain(3));
+      try {
+        expect(nodesOf(small.model.bytes, "Clip")).to.deep.equal([]);
+        // …and a value beyond the bound is refused rather than passed through unclipped
+        await expectRejects(small.evidence([], { x: t([3], [2 ** 40, 0, 0]) }), ExecCode.InputBounds);
+      } finally {
+        await small.dispose();
+      }
       const p = chain(2 ** 41);
       const ex = await createExecutor(p);
       try {
-        expect(clipsOf(ex.model.bytes)).to.deep.equal(["s1"]);
+        expect(nodesOf(ex.model.bytes, "Clip")).to.deep.equal(["s1"]);
         const x = t([3], [2 ** 40, -(2 ** 40) - 1, -3]);
         const got = await ex.evidence([], { x });
         const want = runReference(p, bindSlots(p, [], { x }));
@@ -214,6 +219,58 @@ describe("executor", function () {
         expect([...got[3].data]).to.deep.equal([4, -4, 0]);
       } finally {
         await ex.dispose();
+      }
+    });
+
+    it("fuses MatMul + Rescale into one Gemm (alpha 2^−s, C ½) and still opens the raw product exactly", async function () {
+      const K = 300;
+      const m = Math.floor(Math.sqrt((Number.MAX_SAFE_INTEGER - 2 ** 15) / K)); // K·m² + 2^15 < 2^53
+      const mk = (extraUse: boolean) =>
+        program(
+          [
+            slot("input", [3, K], m),
+            slot("state", [4, K], m),
+            slot("temp", [3, 4], K * m * m),
+            slot("temp", [3, 4], 2 ** 30 - 1),
+          ],
+          [
+            { op: "MatMul", out: 2, a: 0, b: 1, transA: false, transB: true },
+            { op: "Rescale", out: 3, a: 2, shift: 16, bound: 30 },
+          ],
+          { outputs: extraUse ? { raw: 2 } : {} },
+        );
+      const { onnx } = await import("onnx-proto");
+      const rng = new (await import("../../src/data/prng")).Prng(5);
+      const x = t(
+        [3, K],
+        Array.from({ length: 3 * K }, () => (rng.below(2) ? m : -m)),
+      );
+      const w = t(
+        [4, K],
+        Array.from({ length: 4 * K }, () => rng.int(-m, m)),
+      );
+      x.data[0] = 0;
+      w.data.set(x.data.map((v) => -v).subarray(0, K)); // row 0 of w against row 0 of x: raw ≈ −K·m² ≈ −2^53
+      for (const extraUse of [false, true]) {
+        const p = mk(extraUse);
+        const ex = await createExecutor(p);
+        try {
+          const graph = onnx.ModelProto.decode(ex.model.bytes).graph;
+          const types = graph?.node?.map((n) => n.opType);
+          if (extraUse) {
+            expect(ex.model.fusedEvidence.size).to.equal(0); // the raw product has another reader
+            expect(types).to.include("Add");
+          } else {
+            expect([...ex.model.fusedEvidence.keys()]).to.deep.equal([2]);
+            expect(types).to.deep.equal(["Gemm", "Floor", "Clip"]);
+          }
+          const got = await ex.evidence([w], { x });
+          const want = runReference(p, bindSlots(p, [w], { x }));
+          for (const id of [2, 3]) expect([...got[id].data], `slot ${id}`).to.deep.equal([...want[id].data]);
+          expect(Math.max(...want[2].data.map(Math.abs))).to.be.above(2 ** 52.9);
+        } finally {
+          await ex.dispose();
+        }
       }
     });
   });
