@@ -7,3 +7,4 @@ export * from "./evidence";
 export * from "./player";
 export * from "./driver";
 export * from "./faults";
+export * from "./open";

@@ -336,3 +336,48 @@ describe("DisputeGame: players on ONNX Runtime evidence runs", () => {
     }
   });
 });
+
+describe("openDispute (library): checkpoints and proofs from TaskMarket events", () => {
+  it("finds the first disagreeing interval across several committed batches and opens it", async () => {
+    const { openDispute, readCheckpoints } = await import("../../src/dispute");
+    const { player: mk, contextOf } = await import("./fixture");
+    const s = await loadFixture(deploySystem);
+    const w = irisWorkload();
+    const solverTraj = new Trajectory(w.program, w.dataset, w.s0, 12, [out(7, 0, 2, BIG)]);
+    const cps = solverTraj.checkpoints(2).map((h) => ethers.hexlify(h));
+    const spec = { programHash: w.cp.hash, datasetHash: contextOf(w).datasetHash, nSamples: w.dataset.nSamples, batchSize: w.batchSize };
+    await s.market.connect(s.submitter).createTask({
+      spec,
+      initialStateHash: cps[0],
+      totalSteps: 12,
+      checkpointInterval: 2,
+      reward: REWARD,
+      solverStake: SOLVER_STAKE,
+      solveWindow: 0,
+      challengeWindow: 0,
+    });
+    const taskId = await s.market.taskCount();
+    await s.market.connect(s.solver).claim(taskId);
+    await s.market.connect(s.solver).commitCheckpoints(taskId, cps.slice(1, 3));
+    await s.market.connect(s.solver).commitCheckpoints(taskId, cps.slice(3, 6));
+    await s.market.connect(s.solver).submitFinal(taskId, cps[6]);
+    expect((await readCheckpoints(s.market, taskId)).hashes).to.deep.equal(cps);
+    const honest = new Trajectory(w.program, w.dataset, w.s0, 12);
+    const id = await openDispute({ game: s.game.connect(s.challenger), market: s.market, taskId, spec, chainProgram: w.cp, evidence: honest });
+    expect(id).to.equal(1n);
+    const g = await s.game.getGame(id!);
+    expect([g.lo, g.hi]).to.deep.equal([6n, 8n]);
+    // An agreeing verifier opens nothing.
+    expect(await openDispute({ game: s.game.connect(s.challenger2), market: s.market, taskId, spec, chainProgram: w.cp, evidence: solverTraj })).to.equal(null);
+    const result = await playGame(id!, {
+      game: s.game,
+      keeper: s.game.connect(s.keeper),
+      solver: mk(s, w, Side.Solver, s.solver, solverTraj),
+      challenger: mk(s, w, Side.Challenger, s.challenger, honest),
+      advanceTime: async (sec) => {
+        await time.increase(sec);
+      },
+    });
+    expect(result.winner).to.equal(Side.Challenger);
+  });
+});
