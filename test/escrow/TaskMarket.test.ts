@@ -64,10 +64,9 @@ describe("TaskMarket", function () {
         { ...good, defaultChallengeWindow: 9 },
         { ...good, expiryPenaltyBps: 10_001 },
       ]) {
-        await expect(f.market.setConfig(bad)).to.be.revertedWithCustomError(
-          f.market,
-          "TaskMarketInvalidConfig",
-        );
+        await expect(f.market.setConfig(bad))
+          .to.be.revertedWithCustomError(f.market, "TaskMarketInvalidConfig")
+          .withArgs();
       }
       await expect(f.market.setConfig(good))
         .to.emit(f.market, "MarketConfigUpdated")
@@ -91,9 +90,9 @@ describe("TaskMarket", function () {
         defaultSolveWindow: 5,
         expiryPenaltyBps: 0,
       };
-      await expect(
-        factory.deploy(await f.stakeManager.getAddress(), f.admin.address, bad),
-      ).to.be.revertedWithCustomError(f.market, "TaskMarketInvalidConfig");
+      await expect(factory.deploy(await f.stakeManager.getAddress(), f.admin.address, bad))
+        .to.be.revertedWithCustomError(f.market, "TaskMarketInvalidConfig")
+        .withArgs();
     });
   });
 
@@ -102,10 +101,9 @@ describe("TaskMarket", function () {
       const f = await loadFixture(deployMarketFixture);
       await fund(f, f.submitter, 1_000n * E18);
       const m = f.market.connect(f.submitter);
-      await expect(m.createTask(taskParams({ reward: 0n }))).to.be.revertedWithCustomError(
-        f.market,
-        "TaskMarketZeroReward",
-      );
+      await expect(m.createTask(taskParams({ reward: 0n })))
+        .to.be.revertedWithCustomError(f.market, "TaskMarketZeroReward")
+        .withArgs();
       await expect(m.createTask(taskParams({ solverStake: TestConfig.minSolverStake - 1n })))
         .to.be.revertedWithCustomError(f.market, "TaskMarketStakeTooLow")
         .withArgs(TestConfig.minSolverStake - 1n, TestConfig.minSolverStake);

@@ -59,10 +59,9 @@ describe("StakeManager", function () {
   describe("deposit", function () {
     it("rejects a zero amount", async function () {
       const f = await loadFixture(stakeFixture);
-      await expect(f.stakeManager.connect(f.alice).deposit(0)).to.be.revertedWithCustomError(
-        f.stakeManager,
-        "StakeZeroAmount",
-      );
+      await expect(f.stakeManager.connect(f.alice).deposit(0))
+        .to.be.revertedWithCustomError(f.stakeManager, "StakeZeroAmount")
+        .withArgs();
     });
 
     it("fails without allowance and credits nothing", async function () {
@@ -160,6 +159,15 @@ describe("StakeManager", function () {
         .withArgs(f.alice.address, 4n * E18);
     });
 
+    it("rejects a zero amount", async function () {
+      const f = await loadFixture(stakeFixture);
+      const deadline = BigInt(await time.latest()) + 3600n;
+      const sig = await signPermit(f, 0n, deadline);
+      await expect(f.stakeManager.connect(f.alice).depositWithPermit(0, deadline, sig.v, sig.r, sig.s))
+        .to.be.revertedWithCustomError(f.stakeManager, "StakeZeroAmount")
+        .withArgs();
+    });
+
     it("fails on a bad signature without allowance", async function () {
       const f = await loadFixture(stakeFixture);
       await f.token.mint(f.alice.address, 4n * E18);
@@ -175,10 +183,9 @@ describe("StakeManager", function () {
     it("rejects zero and more than the free stake", async function () {
       const f = await loadFixture(stakeFixture);
       await stake(f, f.alice, 10n * E18);
-      await expect(f.stakeManager.connect(f.alice).requestWithdrawal(0)).to.be.revertedWithCustomError(
-        f.stakeManager,
-        "StakeZeroAmount",
-      );
+      await expect(f.stakeManager.connect(f.alice).requestWithdrawal(0))
+        .to.be.revertedWithCustomError(f.stakeManager, "StakeZeroAmount")
+        .withArgs();
       await expect(f.stakeManager.connect(f.alice).requestWithdrawal(10n * E18 + 1n))
         .to.be.revertedWithCustomError(f.stakeManager, "StakeInsufficientFree")
         .withArgs(f.alice.address, 10n * E18 + 1n, 10n * E18);
