@@ -25,7 +25,7 @@ import { InputError, IntegrityError } from "../errors";
 import type { IntTensor } from "../pinir/types";
 import { type Hash, sha256 } from "./hash";
 import { stateHash } from "./lists";
-import { checkTensorHeader, decodeTensor, encodeTensor, numElements } from "./tensor";
+import { checkTensorHeader, decodeTensor, encodeTensorInto, numElements } from "./tensor";
 
 export const CHECKPOINT_MAGIC = Buffer.from("PINCKPT\0", "latin1");
 export const CHECKPOINT_VERSION = 1;
@@ -90,34 +90,36 @@ export function encodeCheckpointFile(cp: Checkpoint): Buffer {
   if (!Number.isSafeInteger(cp.step) || cp.step < 0) throw new InputError("CHECKPOINT_STEP", `checkpoint step ${cp.step} must be a non-negative integer`);
   if (cp.programHash && cp.programHash.length !== 32) throw new InputError("CHECKPOINT_PROGRAM", "program hash must be 32 bytes");
   let headerLen = FIXED_HEADER + (cp.programHash ? 32 : 0) + 4;
+  let dataLen = 0;
   for (const t of cp.tensors) {
-    checkTensorHeader(t);
+    dataLen += 8 * checkTensorHeader(t);
     headerLen += 8 + 8 * t.shape.length;
   }
-  const header = Buffer.alloc(headerLen);
-  CHECKPOINT_MAGIC.copy(header, 0);
-  header.writeUInt16BE(CHECKPOINT_VERSION, 8);
-  header.writeUInt16BE(cp.programHash ? FLAG_PROGRAM : 0, 10);
-  header.writeBigUInt64BE(BigInt(cp.step), 12);
+  // One allocation for the whole file: header, data, checksum.
+  const file = Buffer.allocUnsafe(headerLen + dataLen + CHECKSUM_BYTES);
+  CHECKPOINT_MAGIC.copy(file, 0);
+  file.writeUInt16BE(CHECKPOINT_VERSION, 8);
+  file.writeUInt16BE(cp.programHash ? FLAG_PROGRAM : 0, 10);
+  file.writeBigUInt64BE(BigInt(cp.step), 12);
   let o = FIXED_HEADER;
   if (cp.programHash) {
-    header.set(cp.programHash, o);
+    file.set(cp.programHash, o);
     o += 32;
   }
-  header.writeUInt32BE(cp.tensors.length, o);
+  file.writeUInt32BE(cp.tensors.length, o);
   o += 4;
   for (const t of cp.tensors) {
-    header.writeUInt32BE(t.scale, o);
-    header.writeUInt32BE(t.shape.length, o + 4);
+    file.writeUInt32BE(t.scale, o);
+    file.writeUInt32BE(t.shape.length, o + 4);
     o += 8;
     for (const d of t.shape) {
-      header.writeBigUInt64BE(BigInt(d), o);
+      file.writeBigUInt64BE(BigInt(d), o);
       o += 8;
     }
   }
-  const parts = [header, ...cp.tensors.map(encodeTensor)];
-  const body = Buffer.concat(parts);
-  return Buffer.concat([body, sha256(body)]);
+  for (const t of cp.tensors) o = encodeTensorInto(t, file, o);
+  sha256(file.subarray(0, o)).copy(file, o);
+  return file;
 }
 
 /**

@@ -119,6 +119,16 @@ export function encodeTensor(t: IntTensor): Buffer {
   return out;
 }
 
+/** Writes {@link encodeTensor}'s bytes into `target` at `offset`; returns the offset after them. */
+export function encodeTensorInto(t: IntTensor, target: Uint8Array, offset: number): number {
+  const n = checkTensorHeader(t);
+  if (offset < 0 || offset + 8 * n > target.length) {
+    throw new InputError("TENSOR_SHAPE", `encoding ${n} elements at byte ${offset} overflows a ${target.length}-byte buffer`);
+  }
+  writeElements(new DataView(target.buffer, target.byteOffset, target.byteLength), offset, t.data, 0, n);
+  return offset + 8 * n;
+}
+
 /**
  * Decodes {@link encodeTensor} bytes. Throws IntegrityError if an element is not exact in
  * float64 (|v| ≥ 2^53) or the byte length does not match the shape.

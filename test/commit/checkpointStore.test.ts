@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { createHash } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -7,6 +8,7 @@ import {
   CheckpointStore,
   decodeCheckpointFile,
   encodeCheckpointFile,
+  encodeTensor,
   stateHash,
   type Checkpoint,
 } from "../../src/commit";
@@ -18,7 +20,11 @@ function state(seed: number): IntTensor[] {
   const rnd = prng(seed);
   const t = (shape: number[], bound: number): IntTensor => {
     const n = shape.reduce((a, b) => a * b, 1);
-    return { shape, data: Float64Array.from({ length: n }, () => Math.round((rnd() * 2 - 1) * bound)), scale: 16 };
+    return {
+      shape,
+      data: Float64Array.from({ length: n }, () => Math.round((rnd() * 2 - 1) * bound)),
+      scale: 16,
+    };
   };
   return [t([20, 30], 2 ** 20 - 1), t([30], 2 ** 20 - 1), t([], 2 ** 52)];
 }
@@ -51,14 +57,46 @@ describe("checkpoint store", function () {
       const back = decodeCheckpointFile(encodeCheckpointFile(cp));
       expect(back.step).to.equal(cp.step);
       expect(back.programHash?.equals(cp.programHash!)).to.equal(true);
-      expect(back.tensors.map((t) => [t.shape, t.scale, Array.from(t.data)])).to.deep.equal(cp.tensors.map((t) => [t.shape, t.scale, Array.from(t.data)]));
+      expect(back.tensors.map((t) => [t.shape, t.scale, Array.from(t.data)])).to.deep.equal(
+        cp.tensors.map((t) => [t.shape, t.scale, Array.from(t.data)]),
+      );
       expect(stateHash(back.tensors).equals(stateHash(cp.tensors))).to.equal(true);
+    });
+
+    it("has exactly the byte layout of docs/SPEC.md §3", function () {
+      const tensors = state(14);
+      const ph = Buffer.alloc(32, 0xab);
+      const u16 = (x: number) => Buffer.from([x >> 8, x & 255]);
+      const u32 = (x: number) => {
+        const b = Buffer.alloc(4);
+        b.writeUInt32BE(x);
+        return b;
+      };
+      const u64 = (x: number) => {
+        const b = Buffer.alloc(8);
+        b.writeBigUInt64BE(BigInt(x));
+        return b;
+      };
+      const body = Buffer.concat([
+        Buffer.from("PINCKPT\0", "latin1"),
+        u16(1),
+        u16(1),
+        u64(77),
+        ph,
+        u32(tensors.length),
+        ...tensors.flatMap((t) => [u32(t.scale), u32(t.shape.length), ...t.shape.map(u64)]),
+        ...tensors.map(encodeTensor),
+      ]);
+      const expected = Buffer.concat([body, createHash("sha256").update(body).digest()]);
+      expect(encodeCheckpointFile({ step: 77, tensors, programHash: ph }).equals(expected)).to.equal(true);
     });
 
     it("reports every truncation length as CHECKPOINT_TRUNCATED and never decodes it", function () {
       const buf = encodeCheckpointFile({ step: 5, tensors: state(2) });
       for (let len = 0; len < buf.length; len += len < 80 ? 1 : 97) {
-        expect(() => decodeCheckpointFile(buf.subarray(0, len))).to.throw(IntegrityError).with.property("code", CheckpointCode.Truncated);
+        expect(() => decodeCheckpointFile(buf.subarray(0, len)))
+          .to.throw(IntegrityError)
+          .with.property("code", CheckpointCode.Truncated);
       }
     });
 
@@ -73,8 +111,14 @@ describe("checkpoint store", function () {
 
     it("rejects trailing bytes and a foreign file", function () {
       const buf = encodeCheckpointFile({ step: 1, tensors: state(4) });
-      expect(() => decodeCheckpointFile(Buffer.concat([buf, Buffer.from([0])]))).to.throw(IntegrityError, /after its checksum/);
-      expect(() => decodeCheckpointFile(Buffer.from("hello, this is not a checkpoint"))).to.throw(IntegrityError, /bad magic/);
+      expect(() => decodeCheckpointFile(Buffer.concat([buf, Buffer.from([0])]))).to.throw(
+        IntegrityError,
+        /after its checksum/,
+      );
+      expect(() => decodeCheckpointFile(Buffer.from("hello, this is not a checkpoint"))).to.throw(
+        IntegrityError,
+        /bad magic/,
+      );
     });
   });
 
@@ -173,7 +217,11 @@ describe("checkpoint store", function () {
       await fsp.writeFile(puts[2].file, encodeCheckpointFile({ step: 600, tensors: state(99) }));
       const before = (await store.latest()).bad.map((b) => b.error.code);
       // latest() without quarantine only reports (the 400 file's header is intact, so it is still found by step).
-      expect(before).to.deep.equal([CheckpointCode.HashMismatch, CheckpointCode.Corrupt, CheckpointCode.Truncated]);
+      expect(before).to.deep.equal([
+        CheckpointCode.HashMismatch,
+        CheckpointCode.Corrupt,
+        CheckpointCode.Truncated,
+      ]);
       const r = await store.resume();
       expect(r.checkpoint?.step).to.equal(200);
       expect(r.bad.map((b) => b.error.code)).to.deep.equal(before);
