@@ -336,12 +336,12 @@ export async function createExecutor(program: PinProgram, options: ExecutorOptio
         const what = `slot ${id} "${program.slots[id].name}"`;
         const fused = model.fusedEvidence.get(id);
         if (fused) {
-          // v = x·2^−s + 1/2 exactly, so x = (v − 1/2)·2^s exactly (see emitOnnx)
+          // v = x·2^−s + offset exactly, so x = (v − offset)·2^s exactly (see emitOnnx)
           const v = res[fused.output].data as Float64Array;
           const k = 2 ** fused.shift;
           return slotTensor(
             id,
-            v.map((e) => (e - 0.5) * k),
+            v.map((e) => (e - fused.offset) * k),
             what,
           );
         }

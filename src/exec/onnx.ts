@@ -47,11 +47,15 @@ export interface EmittedModel {
   /** Output name of each named program output. */
   readonly namedOutputs: Readonly<Record<string, string>>;
   /**
-   * Slots not exposed under their own name because a MatMul and the Rescale reading it were fused
-   * into one Gemm (alpha = 2^−s, C = 1/2): the graph output `output` holds v = x·2^−shift + 1/2, and
-   * the slot's value is x = (v − 1/2)·2^shift, exact.
+   * Slots not exposed under their own name because their op was fused with the Rescale reading
+   * them: the graph output `output` holds v = x·2^−shift + offset, and the slot's value is
+   * x = (v − offset)·2^shift, exact. MatMul + Rescale is one Gemm (alpha 2^−s, C ½, offset ½);
+   * MulConst c + Rescale multiplies by c·2^−s directly (offset 0), then adds ½.
    */
-  readonly fusedEvidence: ReadonlyMap<SlotId, { readonly output: string; readonly shift: number }>;
+  readonly fusedEvidence: ReadonlyMap<
+    SlotId,
+    { readonly output: string; readonly shift: number; readonly offset: number }
+  >;
 }
 
 class GraphBuilder {
@@ -253,12 +257,16 @@ export function emitOnnx(program: PinProgram): EmittedModel {
   const producer = new Map<SlotId, PinOp>(program.ops.map((op) => [op.out, op]));
   const fusedShift = new Map<SlotId, number>();
   for (const op of program.ops) {
-    if (op.op !== "Rescale" || producer.get(op.a)?.op !== "MatMul" || uses.get(op.a) !== 1) continue;
-    if (bounds[op.a] + 2 ** (op.shift - 1) <= Number.MAX_SAFE_INTEGER && op.shift <= 126)
+    if (op.op !== "Rescale" || uses.get(op.a) !== 1 || op.shift > 126) continue;
+    const kind = producer.get(op.a)?.op;
+    if (
+      (kind === "MatMul" || kind === "MulConst") &&
+      bounds[op.a] + 2 ** (op.shift - 1) <= Number.MAX_SAFE_INTEGER
+    ) {
       fusedShift.set(op.a, op.shift);
+    }
   }
-  const fusedEvidence = new Map<SlotId, { output: string; shift: number }>();
-  const nameOf = (id: SlotId): string => fusedEvidence.get(id)?.output ?? slotName(id);
+  const fusedEvidence = new Map<SlotId, { output: string; shift: number; offset: number }>();
   for (const op of program.ops) {
     const out = slotName(op.out);
     const shift = fusedShift.get(op.out);
@@ -273,14 +281,26 @@ export function emitOnnx(program: PinProgram): EmittedModel {
           f: 2 ** -shift,
         }),
       ]);
-      fusedEvidence.set(op.out, { output: v, shift });
+      fusedEvidence.set(op.out, { output: v, shift, offset: 0.5 });
       outputs.push(valueInfo(v, DOUBLE, program.slots[op.out].shape));
+      evidenceSlots.push(op.out);
+      continue;
+    }
+    if (op.op === "MulConst" && shift !== undefined) {
+      // a·(c·2^−s) is exact: the true product a·c·2^−s is an integer < 2^53 scaled by a power of two
+      const u = g.node("Mul", [slotName(op.a), g.floatConst([op.c * 2 ** -shift], [])], `${out}_fused`);
+      fusedEvidence.set(op.out, { output: u, shift, offset: 0 });
+      outputs.push(valueInfo(u, DOUBLE, program.slots[op.out].shape));
       evidenceSlots.push(op.out);
       continue;
     }
     if (op.op === "Rescale" && fusedEvidence.has(op.a)) {
       const m = 2 ** op.bound - 1;
-      const v = nameOf(op.a);
+      const fused = fusedEvidence.get(op.a) as { output: string; offset: number };
+      const v =
+        fused.offset === 0.5
+          ? fused.output
+          : g.node("Add", [fused.output, g.floatConst([0.5], [])], g.fresh(`${out}_half`));
       if (rescaleBound(bounds[op.a], op.shift) <= m) g.node("Floor", [v], out);
       else
         g.node(

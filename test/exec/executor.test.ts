@@ -273,6 +273,28 @@ describe("executor", function () {
         }
       }
     });
+    it("fuses MulConst + Rescale (multiply by c·2^−s, add ½) and opens the product exactly, −0 included", async function () {
+      const A = 2 ** 32 - 1;
+      const c = -(2 ** 20 - 3);
+      const p = program(
+        [slot("input", [6], A), slot("temp", [6], A * -c), slot("temp", [6], 2 ** 40 - 1)],
+        [
+          { op: "MulConst", out: 1, a: 0, c },
+          { op: "Rescale", out: 2, a: 1, shift: 20, bound: 40 },
+        ],
+      );
+      const ex = await createExecutor(p);
+      try {
+        expect(ex.model.fusedEvidence.get(1)).to.include({ shift: 20, offset: 0 });
+        const x = t([6], [A, -A, 0, 1, -1, 2 ** 19 + 7]);
+        const got = await ex.evidence([], { x });
+        const want = runReference(p, bindSlots(p, [], { x }));
+        for (const id of [1, 2]) expect([...got[id].data], `slot ${id}`).to.deep.equal([...want[id].data]);
+        expect(Object.is(got[1].data[2], 0)).to.equal(true);
+      } finally {
+        await ex.dispose();
+      }
+    });
   });
 
   describe("fetchSlots and evidence", function () {
