@@ -5,6 +5,10 @@
  * tensor holding exact integers, every temp slot is a graph output (evidence), and every state
  * update that may hold −0 (see mayBeNegativeZero) gets a canonicalised output `next<k>`
  * (x + 0 turns −0 into +0 under IEEE round-to-nearest); the fast path fetches those.
+ * Rescale is Floor((a + 2^(s−1))·2^−s) then Clip; the Clip is left out where guaranteed bounds
+ * (guaranteedBounds) make it a no-op, and a MatMul or MulConst read only by a Rescale is fused
+ * with it (Gemm with alpha 2^−s and C ½; Mul by c·2^−s), all exact; such slots are exposed as
+ * v = x·2^−s + offset and recovered exactly (EmittedModel.fusedEvidence).
  *
  * `emitFloat32Onnx` writes the *equivalent float32 graph* used as the benchmark baseline: the same
  * op structure on real numbers (value = integer / 2^scale), Rescale and Clip dropped, scale
