@@ -77,9 +77,15 @@ library LibTensor {
     }
 
     /// @notice Element `slot` (0..127) of a leaf, decoded from i64 big-endian.
-    function elementInLeaf(bytes calldata leaf, uint256 slot) internal pure returns (int256) {
-        uint256 off = slot << 3;
-        return int256(int64(uint64(bytes8(leaf[off:off + 8]))));
+    function elementInLeaf(bytes calldata leaf, uint256 slot) internal pure returns (int256 value) {
+        // INVARIANT: the element lies inside the leaf.
+        if (slot >= LEAF_ELEMENTS || (slot << 3) + 8 > leaf.length) {
+            revert ICommitErrors.CommitIndexOutOfRange(slot, leaf.length >> 3);
+        }
+        assembly ("memory-safe") {
+            // The top 8 bytes of the word at the element, sign-extended from bit 63.
+            value := signextend(7, shr(192, calldataload(add(leaf.offset, shl(3, slot)))))
+        }
     }
 
     /// @notice Rebuilds the tensor hash an element proof commits to and decodes the element.
@@ -90,14 +96,15 @@ library LibTensor {
     function elementCommitment(ElementProof calldata p) internal pure returns (bytes32 tensorHash_, int256 value) {
         // INVARIANT: a leaf is exactly 1024 bytes.
         if (p.leaf.length != LEAF_BYTES) revert ICommitErrors.CommitLeafLength(p.leaf.length);
-        uint256 n = numElements(p.shape);
+        uint64[] calldata shape = p.shape;
+        uint256 n = numElements(shape);
         // INVARIANT: only real elements can be opened, never the zero padding of the last leaf.
         if (p.index >= n) revert ICommitErrors.CommitIndexOutOfRange(p.index, n);
         uint256 depth = dataDepth(n);
         // INVARIANT: the path length is fixed by the shape, so the index bits pick the position.
         if (p.path.length != depth) revert ICommitErrors.CommitPathLength(p.path.length, depth);
         bytes32 root = LibHash.rootFromPath(leafHash(p.leaf), p.index >> LEAF_SHIFT, p.path);
-        tensorHash_ = tensorHash(p.scale, p.shape, root);
+        tensorHash_ = tensorHash(p.scale, shape, root);
         value = elementInLeaf(p.leaf, p.index & (LEAF_ELEMENTS - 1));
     }
 
