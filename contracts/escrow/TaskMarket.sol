@@ -231,6 +231,22 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuardTransient {
         TOKEN.safeTransfer(submitter, refund);
     }
 
+    /// @inheritdoc ITaskMarket
+    function announce(TaskId taskId, Announcement kind, string calldata uri) external {
+        Task storage t = _existing(taskId);
+        uint256 length = bytes(uri).length;
+        // INVARIANT: announcements are bounded, non-empty strings (events only, nothing stored).
+        if (length == 0 || length > 1024) revert TaskMarketBadUri(length);
+        if (kind == Announcement.Bundle) {
+            // INVARIANT: only the submitter says where its task's bundle is.
+            if (msg.sender != t.submitter) revert TaskMarketNotSubmitter(taskId, msg.sender);
+        } else {
+            // INVARIANT: only the task's current solver says where its checkpoints are.
+            if (msg.sender != t.solver) revert TaskMarketNotSolver(taskId, msg.sender);
+        }
+        emit TaskAnnounced(taskId, msg.sender, kind, uri);
+    }
+
     // ------------------------------------------------------------------------------------------
     // Dispute hooks
     // ------------------------------------------------------------------------------------------

@@ -52,6 +52,12 @@ interface ITaskMarket {
     // Types
     // ----------------------------------------------------------------------------------------
 
+    /// @notice What an {announce} points at.
+    enum Announcement {
+        Bundle,
+        Checkpoints
+    }
+
     /// @notice What the solver must compute, as needed by the dispute game.
     /// @param programHash Commitment to the PinIR train-step program (Merkle root of its op list).
     /// @param datasetHash Dataset commitment (docs/SPEC.md §3, tag 0x06).
@@ -186,6 +192,10 @@ interface ITaskMarket {
     );
     /// @notice The reward of a rejected task was returned to the submitter.
     event TaskReclaimed(TaskId indexed taskId, address indexed submitter, uint256 refund);
+    /// @notice `by` published where off-chain data of the task can be fetched: the task bundle
+    ///         (program, initial state, dataset descriptor; by the submitter) or the solver's
+    ///         checkpoint files (by the solver). Content is always checked against the commitments.
+    event TaskAnnounced(TaskId indexed taskId, address indexed by, Announcement indexed kind, string uri);
     /// @notice The admin changed the market configuration.
     event MarketConfigUpdated(MarketConfig config);
 
@@ -201,6 +211,8 @@ interface ITaskMarket {
     error TaskMarketNotSubmitter(TaskId taskId, address caller);
     /// @notice Only the task's solver may call this; `caller` is not.
     error TaskMarketNotSolver(TaskId taskId, address caller);
+    /// @notice An announcement needs a non-empty URI of at most 1,024 bytes; got `length`.
+    error TaskMarketBadUri(uint256 length);
     /// @notice The solver's deadline `deadline` has passed.
     error TaskMarketDeadlinePassed(TaskId taskId, uint256 deadline);
     /// @notice The solver's deadline `deadline` has not passed yet.
@@ -305,6 +317,13 @@ interface ITaskMarket {
     /// @notice Returns the reward of a Rejected task to its submitter. Anyone. Emits {TaskReclaimed}.
     /// @param taskId A Rejected task.
     function reclaim(TaskId taskId) external;
+
+    /// @notice Publishes where a task's off-chain data is served; stores nothing. The submitter
+    ///         announces the Bundle, the current solver its Checkpoints. Emits {TaskAnnounced}.
+    /// @param taskId An existing task.
+    /// @param kind Bundle (submitter only) or Checkpoints (the task's solver only).
+    /// @param uri Where to fetch it (file://, http(s)://, …), 1 to 1,024 bytes.
+    function announce(TaskId taskId, Announcement kind, string calldata uri) external;
 
     // ----------------------------------------------------------------------------------------
     // Dispute hooks (DISPUTE_ROLE)
