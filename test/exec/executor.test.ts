@@ -83,6 +83,26 @@ describe("executor", function () {
     });
   });
 
+  describe("state updates", function () {
+    it("passes through a state slot that is its own next value, and keeps state without an update", async function () {
+      const p = program(
+        [slot("state", [2]), slot("state", [2]), slot("input", [2]), slot("temp", [2])],
+        [{ op: "Add", out: 3, a: 1, b: 2 }],
+        { stateUpdates: [{ from: 0, to: 0 }] },
+      );
+      const ex = await createExecutor(p);
+      try {
+        const s0 = [t([2], [5, -7]), t([2], [1, 2])];
+        const r = await ex.step(s0, { x: t([2], [1, 1]) });
+        expect([...r.state[0].data]).to.deep.equal([5, -7]);
+        expect(r.state[0].data).to.not.equal(s0[0].data); // a fresh tensor from the graph
+        expect(r.state[1]).to.equal(s0[1]); // no update: the same tensor
+      } finally {
+        await ex.dispose();
+      }
+    });
+  });
+
   describe("errors", function () {
     it("names the slot on a shape mismatch", async function () {
       const ex = await createExecutor(negZero);
