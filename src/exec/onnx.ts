@@ -225,7 +225,11 @@ function emitExactOp(
   }
 }
 
-/** Emits the exact float64 ONNX graph of `program` (see the module comment). */
+/**
+ * Emits the exact float64 ONNX graph of `program` (see the module comment). Exactness assumes
+ * every state, input and target value lies within its slot's declared maxAbs, which
+ * createExecutor enforces (EXEC_INPUT_BOUNDS); run the bytes elsewhere only with checked inputs.
+ */
 export function emitOnnx(program: PinProgram): EmittedModel {
   validateProgram(program);
   const g = new GraphBuilder(DOUBLE);
