@@ -5,8 +5,10 @@ import { scope } from "hardhat/config";
 import { registerMarketTasks } from "./market";
 import { registerSolverTasks } from "./solver";
 import { registerSystemTasks } from "./system";
+import { registerVerifierTasks } from "./verifier";
 
 const pin = scope("pin", "Pinpoint: verifiable ML compute market");
 registerSystemTasks(pin);
 registerMarketTasks(pin);
 registerSolverTasks(pin);
+registerVerifierTasks(pin);

@@ -46,7 +46,7 @@ export function registerMarketTasks(pin: ScopeDefinition): void {
     .setAction(async (args: CreateArgs, hre) =>
       runTask(args.json, async () => {
         const { makeTrainingBundle, loadBundle, publishBundle } = await import("../src/agents/bundle");
-        const { createTask } = await import("../src/chain/market");
+        const { announce, createTask } = await import("../src/chain/market");
         const { InputError } = await import("../src/errors");
         const dataset =
           args.dataset === "mnist"
@@ -74,10 +74,11 @@ export function registerMarketTasks(pin: ScopeDefinition): void {
           solveWindow: args.solveWindow,
           challengeWindow: args.challengeWindow,
         });
+        await announce(c, signer, taskId, "Bundle", published.uri);
         const value = { taskId, bundle: published.uri, ...cm, ops: bundle.program.ops.length };
         output(args.json, value, () => [
           `task ${taskId} created: ${args.steps} steps of ${args.model} on ${args.dataset} (batch ${args.batch}, ${bundle.program.ops.length} PinIR ops), reward ${args.reward}`,
-          `bundle ${published.uri}`,
+          `bundle ${published.uri} (announced on chain)`,
         ]);
       }),
     );

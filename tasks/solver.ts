@@ -6,7 +6,8 @@ import { contractsFor, output, runTask, signerAt } from "./util";
 
 interface SolveArgs {
   id: number;
-  bundle: string;
+  bundle?: string;
+  serve?: number;
   checkpoints: string;
   device: string;
   account: number;
@@ -18,7 +19,8 @@ export function registerSolverTasks(pin: ScopeDefinition): void {
   pin
     .task("solve", "Claim a task, train it with ONNX Runtime, stream checkpoints and submit the final state (resumable)")
     .addPositionalParam("id", "Task id", undefined, types.int)
-    .addParam("bundle", "Task bundle URI or path (printed by `pin create`)")
+    .addOptionalParam("bundle", "Task bundle URI or path (default: the one the submitter announced on chain)")
+    .addOptionalParam("serve", "Serve checkpoint files over HTTP on this port (0 = any) and keep serving until the challenge window ends", undefined, types.int)
     .addOptionalParam("checkpoints", "Checkpoint store directory", ".pinpoint/checkpoints")
     .addOptionalParam("device", "cpu or cuda", "cpu")
     .addOptionalParam("account", "Signer account index", 1, types.int)
@@ -26,31 +28,49 @@ export function registerSolverTasks(pin: ScopeDefinition): void {
     .addFlag("json", "Print JSON")
     .setAction(async (args: SolveArgs, hre) =>
       runTask(args.json, async () => {
-        const { fetchBundle, loadBundle, solveTask } = await import("../src/agents");
+        const { fetchBundle, loadBundle, serveCheckpoints, solveTask } = await import("../src/agents");
+        const { announced } = await import("../src/chain/market");
         const { CheckpointStore } = await import("../src/commit");
         const { InputError } = await import("../src/errors");
         if (args.device !== "cpu" && args.device !== "cuda") throw new InputError("BAD_DEVICE", `--device must be cpu or cuda, got ${args.device}`);
         const signer = await signerAt(hre, args.account);
         const c = await contractsFor(hre, signer);
-        const bundle = loadBundle(await fetchBundle(args.bundle));
+        const taskId = BigInt(args.id);
+        const bundleUri = args.bundle ?? (await announced(c, taskId, "Bundle"));
+        if (!bundleUri) throw new InputError("NO_BUNDLE", `task ${args.id} has no announced bundle: pass --bundle <uri>`);
+        const bundle = loadBundle(await fetchBundle(bundleUri));
         const store = await CheckpointStore.open(path.resolve(args.checkpoints));
+        const server = args.serve !== undefined ? await serveCheckpoints(store, { port: args.serve }) : undefined;
+        const checkpointUri = server?.url ?? `file://${store.dir}`;
         const progress = args.json ? undefined : await progressBar();
         const res = await solveTask({
           contracts: c,
           signer,
-          taskId: BigInt(args.id),
+          taskId,
           bundle,
           store,
+          checkpointUri,
           device: args.device,
           ...(args.cheatStep > 0 ? { fault: { step: args.cheatStep, stateIndex: 0, element: 0, delta: 1 } } : {}),
           onEvent: (e) => progress?.(e),
         });
         progress?.("stop");
-        output(args.json, res, () => [
+        output(args.json, { ...res, checkpointUri }, () => [
           res.status === "submitted"
             ? `task ${res.taskId}: ${res.stepsRun} steps in ${res.seconds.toFixed(1)} s, ${res.checkpoints} checkpoints stored, final state ${res.finalStateHash} submitted`
             : `task ${res.taskId}: ${res.status} (final state ${res.finalStateHash ?? "-"})`,
+          `checkpoints served at ${checkpointUri}`,
         ]);
+        if (server) {
+          // Keep serving checkpoint files to verifiers until the challenge window has passed.
+          const t = await c.taskMarket.getTask(taskId);
+          for (;;) {
+            const now = (await hre.ethers.provider.getBlock("latest"))?.timestamp ?? 0;
+            if (now > Number(t.deadline)) break;
+            await new Promise((r) => setTimeout(r, 2000));
+          }
+          await server.close();
+        }
       }),
     );
 }

@@ -6,7 +6,7 @@
  */
 import type { Signer } from "ethers";
 import { CheckpointStore, CheckpointStreamer, stateHash } from "../commit";
-import { chainCall, type PinpointContracts } from "../chain";
+import { announce, chainCall, type PinpointContracts } from "../chain";
 import { IntegrityError, InputError } from "../errors";
 import { createExecutor, train, type Device } from "../exec";
 import type { IntTensor } from "../pinir/types";
@@ -44,6 +44,8 @@ export interface SolveOptions {
   readonly maxBatch?: number;
   readonly fault?: SolverFault;
   readonly onEvent?: (e: SolverEvent) => void;
+  /** Where verifiers can fetch this solver's checkpoint files; announced on chain after the claim. */
+  readonly checkpointUri?: string;
   /** Stop after this many steps of this run (to simulate a crash in tests). */
   readonly stopAfterSteps?: number;
 }
@@ -90,6 +92,7 @@ export async function solveTask(opts: SolveOptions): Promise<SolveResult> {
   } else if (task.solver.toLowerCase() !== me) {
     throw new InputError("NOT_YOUR_TASK", `task ${taskId} is ${status === 1 ? "claimed" : "handled"} by ${task.solver}, not by ${me}`);
   }
+  if (status === 1 && opts.checkpointUri) await announce(c, signer, taskId, "Checkpoints", opts.checkpointUri);
   if (status >= 2) {
     return { taskId, status: "already-submitted", finalStateHash: task.finalStateHash, stepsRun: 0, checkpoints: 0, seconds: 0 };
   }

@@ -155,3 +155,25 @@ export async function reclaimTask(c: PinpointContracts, signer: Signer, id: bigi
 export async function expireTask(c: PinpointContracts, signer: Signer, id: bigint): Promise<void> {
   await chainCall(`expire task ${id}`, async () => (await c.taskMarket.connect(signer).expire(id)).wait());
 }
+
+/** What an announcement points at (ITaskMarket.Announcement). */
+export const Announcement = { Bundle: 0, Checkpoints: 1 } as const;
+export type AnnouncementKind = keyof typeof Announcement;
+
+/** Publishes where the task's bundle (submitter) or checkpoint files (solver) are served. */
+export async function announce(c: PinpointContracts, signer: Signer, id: bigint, kind: AnnouncementKind, uri: string): Promise<void> {
+  await chainCall(`announce ${kind.toLowerCase()} of task ${id}`, async () =>
+    (await c.taskMarket.connect(signer).announce(id, Announcement[kind], uri)).wait(),
+  );
+}
+
+/**
+ * The latest URI announced for a task by the party entitled to it (the submitter for the
+ * bundle, the current solver for checkpoints); undefined if none.
+ */
+export async function announced(c: PinpointContracts, id: bigint, kind: AnnouncementKind): Promise<string | undefined> {
+  const task = await chainCall(`read task ${id}`, () => c.taskMarket.getTask(id));
+  const by = kind === "Bundle" ? task.submitter : task.solver;
+  const events = await c.taskMarket.queryFilter(c.taskMarket.filters.TaskAnnounced(id, by, Announcement[kind]));
+  return events.length ? events[events.length - 1].args.uri : undefined;
+}

@@ -36,8 +36,12 @@ describe("pin tasks: the honest story", function () {
       );
       expect(created.taskId).to.equal("1");
       const solved = JSON.parse(
-        await pin("solve", { id: 1, bundle: created.bundle, checkpoints: path.join(dir, "ckpt"), account: 1, json: true }),
+        await pin("solve", { id: 1, checkpoints: path.join(dir, "ckpt"), account: 1, json: true }),
       );
+      // The verifier finds bundle and checkpoints through the chain's announcements.
+      const verified = JSON.parse(await pin("verify", { id: 1, all: true, account: 2, json: true }));
+      expect(verified.mismatch).to.equal(null);
+      expect(verified.checks).to.have.length(5);
       expect(solved.status).to.equal("submitted");
       expect(solved.stepsRun).to.equal(24);
 

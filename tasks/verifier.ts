@@ -1,0 +1,69 @@
+/** `pin verify`: the verifier's side. */
+import { types } from "hardhat/config";
+import type { ConfigurableScopeDefinition as ScopeDefinition } from "hardhat/types";
+import { contractsFor, output, runTask, signerAt } from "./util";
+
+interface VerifyArgs {
+  id: number;
+  bundle?: string;
+  from?: string;
+  count?: number;
+  probability?: number;
+  all: boolean;
+  seed?: number;
+  device: string;
+  account: number;
+  json: boolean;
+}
+
+export function registerVerifierTasks(pin: ScopeDefinition): void {
+  pin
+    .task("verify", "Re-execute sampled checkpoint intervals of a submitted task and report any mismatch")
+    .addPositionalParam("id", "Task id", undefined, types.int)
+    .addOptionalParam("bundle", "Task bundle URI (default: announced on chain)")
+    .addOptionalParam("from", "Solver checkpoint source: http(s) URL or directory (default: announced on chain)")
+    .addOptionalParam("count", "Number of intervals to sample (default 1)", undefined, types.int)
+    .addOptionalParam("probability", "Sample each interval with this probability", undefined, types.float)
+    .addFlag("all", "Re-execute every interval")
+    .addOptionalParam("seed", "Sampling seed (default: random)", undefined, types.int)
+    .addOptionalParam("device", "cpu or cuda", "cpu")
+    .addOptionalParam("account", "Signer account index", 2, types.int)
+    .addFlag("json", "Print JSON")
+    .setAction(async (args: VerifyArgs, hre) =>
+      runTask(args.json, async () => {
+        const { checkTask, fetchBundle, loadBundle } = await import("../src/agents");
+        const { announced } = await import("../src/chain/market");
+        const { InputError } = await import("../src/errors");
+        if (args.device !== "cpu" && args.device !== "cuda") throw new InputError("BAD_DEVICE", `--device must be cpu or cuda, got ${args.device}`);
+        const signer = await signerAt(hre, args.account);
+        const c = await contractsFor(hre, signer);
+        const taskId = BigInt(args.id);
+        const bundleUri = args.bundle ?? (await announced(c, taskId, "Bundle"));
+        if (!bundleUri) throw new InputError("NO_BUNDLE", `task ${args.id} has no announced bundle: pass --bundle <uri>`);
+        const source = args.from ?? (await announced(c, taskId, "Checkpoints"));
+        if (!source) throw new InputError("NO_CHECKPOINTS", `the solver of task ${args.id} announced no checkpoint source: pass --from <url or dir>`);
+        const bundle = loadBundle(await fetchBundle(bundleUri));
+        const res = await checkTask({
+          contracts: c,
+          taskId,
+          bundle,
+          source,
+          device: args.device,
+          sample: { all: args.all, count: args.count, probability: args.probability, seed: args.seed },
+          onEvent: (e) => {
+            if (args.json) return;
+            if (e.kind === "sampled") console.log(`sampled intervals ${e.intervals.join(", ") || "(none)"} of ${e.total}`);
+            if (e.kind === "withheld") console.log(`checkpoint ${e.index} withheld (${e.reason}); recomputing from the last agreed state`);
+            if (e.kind === "checked") console.log(`interval ${e.check.index} (steps ${e.check.fromStep}..${e.check.toStep}): ${e.check.status}`);
+          },
+        });
+        const { mismatch, ...rest } = res;
+        const value = { ...rest, mismatch: mismatch ? { ...mismatch, startState: undefined } : null };
+        output(args.json, value, () => [
+          mismatch
+            ? `task ${args.id}: interval ${mismatch.index} (steps ${mismatch.fromStep}..${mismatch.toStep}) is WRONG: committed ${mismatch.committed}, recomputed ${mismatch.computed}`
+            : `task ${args.id}: all ${res.checks.length} sampled intervals agree`,
+        ]);
+      }),
+    );
+}
