@@ -109,6 +109,7 @@ contract DisputeGame is IDisputeGame {
         g.lowRoot = CONSUMED;
         g.highRoot = CONSUMED;
         g.opsRoot = a.program.opsRoot;
+        g.outHash = CONSUMED;
         g.numel = 1;
         g.level = Level.Steps;
         if (hi - lo == 1) _enterTables(g, id);
@@ -271,23 +272,46 @@ contract DisputeGame is IDisputeGame {
     // ------------------------------------------------------------------------------------------
 
     /// @inheritdoc IDisputeGame
-    function postOpOutput(GameId id, OpOutputArgs calldata o) external {
+    function postOpOutput(GameId id, OpOutputClaim calldata c) external {
         Game storage g = _game(id);
         _checkTurn(g, id, Side.Solver);
         _checkLevel(g, id, Level.OpOutput);
-        (uint256 numel, uint256 terms) = LibDisputeProofs.checkOpOutput(
-            [g.opsRoot, o.outHash, o.dataRoot, g.lowRoot, g.highRoot],
-            [uint256(g.opCount), g.opIndex],
-            o.op,
-            o.opProof,
-            o.updateProof
-        );
-        g.termCount = uint64(terms);
-        emit OpOutputPosted(id, g.opIndex, o.outHash, o.dataRoot);
-        _startDescent(g, Level.Element, o.dataRoot, LibTensor.dataDepth(numel));
-        g.numel = uint64(numel);
+        // INVARIANT: a tensor has at least one element (the claims are proved on demand).
+        if (c.numel == 0) revert DisputeBadCount(0, 1);
+        g.outHash = c.outHash;
+        g.numel = c.numel;
+        g.termCount = c.terms;
+        emit OpOutputPosted(id, g.opIndex, c.outHash, c.dataRoot, c.numel, c.terms);
+        _startDescent(g, Level.Element, c.dataRoot, LibTensor.dataDepth(c.numel));
         emit LevelEntered(id, Level.Element);
-        _afterDescentStart(g, id, o.nodes);
+        // The solver reveals the first descent nodes (or the leaf) next.
+        g.clock = g.clock.hand(Side.Solver, block.timestamp, CLOCK_EXTENSION);
+    }
+
+    /// @inheritdoc IDisputeGame
+    function contestOpOutput(GameId id) external {
+        Game storage g = _game(id);
+        _checkTurn(g, id, Side.Challenger);
+        // INVARIANT: the op-output claims are contested before the descent narrows (hiClaim is still the data root).
+        if (g.level != Level.Element || g.lo != 0 || g.hi != LibTensor.dataDepth(g.numel)) revert DisputeLinkClosed(id);
+        g.level = Level.OpOutputProof;
+        emit LinkContested(id, Level.OpOutputProof);
+        emit LevelEntered(id, Level.OpOutputProof);
+        g.clock = g.clock.hand(Side.Solver, block.timestamp, CLOCK_EXTENSION);
+    }
+
+    /// @inheritdoc IDisputeGame
+    function proveOpOutput(GameId id, OpOutputProof calldata p) external {
+        Game storage g = _game(id);
+        _checkTurn(g, id, Side.Solver);
+        _checkLevel(g, id, Level.OpOutputProof);
+        (uint256 numel, uint256 terms) = LibDisputeProofs.checkOpOutput(
+            [g.opsRoot, g.outHash, g.hiClaim, g.lowRoot, g.highRoot], [uint256(g.opCount), g.opIndex], p.op, p.opProof, p.updateProof
+        );
+        // INVARIANT: the posted size and reduction length are op j's.
+        if (numel != g.numel) revert DisputeMismatch(bytes32(uint256(g.numel)), bytes32(numel));
+        if (terms != g.termCount) revert DisputeMismatch(bytes32(uint256(g.termCount)), bytes32(terms));
+        _resolve(g, id, Side.Solver, false);
     }
 
     /// @inheritdoc IDisputeGame

@@ -71,7 +71,7 @@ library LibDisputeProofs {
     }
 
     /// @notice Checks op j's descriptor, its output slot update R_{j−1} → R_j and the output tensor's
-    ///         shape and scale (docs/DISPUTE.md §2, level 2 → 3).
+    ///         shape and scale (docs/DISPUTE.md §2, level 2 → 3, when contested).
     /// @param h [opsRoot, outHash, dataRoot, R_{j−1}, R_j].
     /// @param n [nOps, j].
     /// @return numel Number of output elements.

@@ -65,20 +65,26 @@ interface IDisputeGame is ICommitErrors {
         bytes32[] mids;
     }
 
-    /// @notice Arguments of {postOpOutput}.
-    /// @param op Descriptor of op j (proved at index j − 1 of the program's op list).
-    /// @param opProof List proof of sha256(abi.encode(op)) in `program.opsRoot`.
+    /// @notice Claims of {postOpOutput} about op j (checked on demand by {contestOpOutput}).
     /// @param outHash Tensor hash op j wrote: R_j = R_{j−1} with slot op.out changed from 0 to it.
+    /// @param dataRoot Data root of the output tensor: tensorHash(outScale, outShape, dataRoot) = outHash.
+    /// @param numel Number of output elements (product of outShape).
+    /// @param terms Reduction length K of op j (0 for non-reductions).
+    struct OpOutputClaim {
+        bytes32 outHash;
+        bytes32 dataRoot;
+        uint64 numel;
+        uint64 terms;
+    }
+
+    /// @notice Arguments of {proveOpOutput}.
+    /// @param op Descriptor of op j (proved at index j − 1 of the program's op list).
+    /// @param opProof List proof of sha256(abi.encode(op)) in the program's op list.
     /// @param updateProof Sibling path of slot op.out in R_{j−1} / R_j.
-    /// @param dataRoot Data root of the output tensor (tensorHash(outScale, outShape, dataRoot) = outHash).
-    /// @param nodes First descent nodes below `dataRoot` (empty when the tensor has one leaf).
-    struct OpOutputArgs {
+    struct OpOutputProof {
         OpDesc op;
         LibProofs.ListProof opProof;
-        bytes32 outHash;
         LibProofs.ListProof updateProof;
-        bytes32 dataRoot;
-        bytes32[] nodes;
     }
 
     /// @notice Arguments of {proveInitialSlot}.
@@ -144,6 +150,7 @@ interface IDisputeGame is ICommitErrors {
         bytes32 lowRoot;
         bytes32 highRoot;
         bytes32 opsRoot;
+        bytes32 outHash;
         uint64 element;
         uint64 numel;
         uint64 termCount;
@@ -175,8 +182,9 @@ interface IDisputeGame is ICommitErrors {
     event LevelEntered(GameId indexed game, Level level);
     /// @notice The solver posted R_0 and R_M for step `step`.
     event TablesPosted(GameId indexed game, uint256 step, bytes32 root0, bytes32 rootM);
-    /// @notice The solver proved op `opIndex` and its output tensor `outHash` (data root `dataRoot`).
-    event OpOutputPosted(GameId indexed game, uint256 opIndex, bytes32 outHash, bytes32 dataRoot);
+    /// @notice The solver claimed op `opIndex` wrote `outHash` (data root `dataRoot`, `numel`
+    ///         elements, reduction length `terms`).
+    event OpOutputPosted(GameId indexed game, uint256 opIndex, bytes32 outHash, bytes32 dataRoot, uint256 numel, uint256 terms);
     /// @notice The solver revealed the disputed 1024-byte leaf of a tensor descent.
     event LeafRevealed(GameId indexed game, Level level, uint256 leafIndex, bytes leaf);
     /// @notice The challenger named element `element` (claimed value `value`).
@@ -270,9 +278,18 @@ interface IDisputeGame is ICommitErrors {
     ///         S_t's state-tensor list follows. Emits {LinkContested}.
     function contestFinal(GameId game) external;
 
-    /// @notice Solver, level OpOutput: proves op j and its output slot update; a descent over the
-    ///         output tensor starts. Emits {OpOutputPosted}.
-    function postOpOutput(GameId game, OpOutputArgs calldata args) external;
+    /// @notice Solver, level OpOutput: claims op j's output hash, data root, size and reduction
+    ///         length; a descent over the output tensor starts (the solver reveals first). The
+    ///         claims are proved only if the challenger contests them. Emits {OpOutputPosted}.
+    function postOpOutput(GameId game, OpOutputClaim calldata claim) external;
+
+    /// @notice Challenger, first decision of level Element: disputes the op-output claims (op j's
+    ///         descriptor, R_j = R_{j−1} with the output slot filled, shape/scale, size, K).
+    ///         Emits {LinkContested}.
+    function contestOpOutput(GameId game) external;
+
+    /// @notice Solver, level OpOutputProof: proves the contested op-output claims. Wins the game.
+    function proveOpOutput(GameId game, OpOutputProof calldata proof) external;
 
     /// @notice Solver: reveals the disputed leaf of a tensor descent. Emits {LeafRevealed}.
     function revealLeaf(GameId game, bytes calldata leaf) external;

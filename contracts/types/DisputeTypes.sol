@@ -21,7 +21,7 @@ enum Level {
     Tables,
     /// Level 2: D-ary dissection over the value-table roots R_0..R_M of the disputed step.
     Ops,
-    /// Level 2 link: the solver must post the disputed op's descriptor and output slot update.
+    /// Level 2 → 3: the solver must post op j's output hash, data root, size and reduction length.
     OpOutput,
     /// Level 3: descent over the output tensor's data tree to one leaf, then one element.
     Element,
@@ -41,6 +41,9 @@ enum Level {
     FinalState,
     /// Link contest: the solver must prove that slot of R_M holding that state's next value equals it.
     FinalStateProof,
+    /// Link contest: the solver must prove op j's descriptor, its output slot update R_{j−1} → R_j
+    /// and the posted output hash, size and reduction length.
+    OpOutputProof,
     /// The game is over (see `winner`).
     Resolved
 }

@@ -12,14 +12,14 @@
 import { type ContractTransactionResponse, hexlify, toBeHex } from "ethers";
 import { type Hash, ZERO_HASH } from "../commit/hash";
 import { type DatasetCommitment, batchElementProof } from "../commit/dataset";
-import { slotProof, slotUpdateProof, stateTensorProof, type ListProof } from "../commit/lists";
-import { elementProof, leafBytes, LEAF_ELEMENTS, type ElementProof } from "../commit/tensor";
+import { slotProof, slotUpdateProof, stateTensorProof, valueTableRoot, type ListProof } from "../commit/lists";
+import { dataDepth, elementProof, leafBytes, LEAF_ELEMENTS, tensorHashFromRoot, type ElementProof } from "../commit/tensor";
 import type { DisputeGame } from "../../typechain-types";
 import { ChainError } from "../errors";
 import { type ChainProgram, opDescProof, slotDescProof } from "./descriptor";
 import type { Trajectory } from "./evidence";
 import { descendants, descentLevels, listLevels, listNode, midpoints, point, segments, tensorNode } from "./geometry";
-import { operandIndicesOf } from "./semantics";
+import { operandIndicesOf, reductionLengthOf } from "./semantics";
 import { type GameContext, Level, type OpDesc, Side, type SlotDesc } from "./types";
 
 /** A game as read from chain (numbers are safe integers). */
@@ -45,8 +45,12 @@ export interface GameView {
 export interface Strategy {
   /** Go silent from this player's n-th move on (0-based). */
   readonly silentFrom?: number;
-  /** Send a corrupted version of this player's n-th move (the chain must reject it), then go silent. */
+  /** Send a corrupted version of this player's n-th move: a wrong claim (played on from the
+   *  player's evidence if the chain accepts it) or a bad proof (the chain rejects it; the driver
+   *  then treats the player as silent). */
   readonly corruptAt?: number;
+  /** Challenger: contest the op-output claims even when they are right. */
+  readonly contestOpOutput?: boolean;
 }
 
 /** What one call of {@link Player.act} did. */
@@ -128,7 +132,6 @@ export class Player {
     const s = this.o.strategy;
     const n = this.moves;
     if (s?.silentFrom !== undefined && n >= s.silentFrom) return null;
-    if (s?.corruptAt !== undefined && n > s.corruptAt) return null;
     const corrupt = s?.corruptAt === n;
     this.moves++;
     await this.o.evidence.prepare(g.level === Level.Steps ? g.hi : g.step);
@@ -163,21 +166,19 @@ export class Player {
       }
       case Level.OpOutput: {
         const tr = ev.trace(g.step);
+        const desc = this.o.chainProgram.opDescs[g.opIndex - 1];
+        const tree = tr.tree(desc.out);
+        const claim = { outHash: bad(hx(tree.hash)), dataRoot: hx(tree.dataRoot), numel: tree.n, terms: reductionLengthOf(desc) };
+        return { move: "postOpOutput", tx: await game.postOpOutput(g.id, claim) };
+      }
+      case Level.OpOutputProof: {
+        const tr = ev.trace(g.step);
         const j = g.opIndex;
         const desc = this.o.chainProgram.opDescs[j - 1];
-        const tree = tr.tree(desc.out);
-        const upd = slotUpdateProof(tr.slotHashes(j - 1), desc.out, tree.hash);
-        const height = tree.depth;
-        const nodes = height > 0 ? this.nodes((h, i) => tensorNode(tree, h, i), height, 0) : [];
-        const args = {
-          op: opArg(desc),
-          opProof: opDescProof(this.o.chainProgram, j - 1),
-          outHash: bad(hx(tree.hash)),
-          updateProof: listArg(upd),
-          dataRoot: hx(tree.dataRoot),
-          nodes,
-        };
-        return { move: "postOpOutput", tx: await game.postOpOutput(g.id, args) };
+        const upd = slotUpdateProof(tr.slotHashes(j - 1), desc.out, tr.tree(desc.out).hash);
+        const proof = { op: opArg(desc), opProof: opDescProof(this.o.chainProgram, j - 1), updateProof: listArg(upd) };
+        if (corrupt) proof.updateProof.path = proof.updateProof.path.map(() => bad(""));
+        return { move: "proveOpOutput", tx: await game.proveOpOutput(g.id, proof) };
       }
       case Level.Element:
       case Level.BatchElement: {
@@ -296,6 +297,7 @@ export class Player {
       case Level.BatchElement:
       case Level.InitialSlots:
       case Level.FinalState: {
+        if (g.level === Level.Element && (await this.opOutputWrong(g))) return { move: "contestOpOutput", tx: await game.contestOpOutput(g.id) };
         const list = g.level === Level.InitialSlots || g.level === Level.FinalState;
         if (!list && g.hi === 0) return this.chooseElement(g, corrupt);
         const nodes = await this.lastClaims(g);
@@ -325,6 +327,26 @@ export class Player {
     // R_M right while S_t is wrong: S_t has a state tensor that R_M does not give.
     if (g.hiClaim.toLowerCase() === hx(tr.root(tr.opCount))) return { move: "contestFinal", tx: await game.contestFinal(g.id) };
     return null;
+  }
+
+  /**
+   * At the challenger's first Element decision: whether the solver's op-output claims are false
+   * (R_j is not R_{j−1} with the output slot set to outHash, or outHash/size/K do not fit op j).
+   */
+  private async opOutputWrong(g: GameView): Promise<boolean> {
+    const game = this.o.game;
+    const desc = this.o.chainProgram.opDescs[g.opIndex - 1];
+    const raw = await game.getGame(g.id);
+    if (g.lo !== 0 || g.hi !== dataDepth(Number(raw.numel))) return false;
+    if (this.o.strategy?.contestOpOutput) return true;
+    const tr = this.o.evidence.trace(g.step);
+    const outHash = raw.outHash;
+    const slots = tr.slotHashes(g.opIndex - 1);
+    slots[desc.out] = Buffer.from(outHash.slice(2), "hex");
+    const rootOk = hx(valueTableRoot(slots)) === raw.highRoot.toLowerCase();
+    const headerOk = hx(tensorHashFromRoot(desc.outScale, desc.outShape, Buffer.from(g.hiClaim.slice(2), "hex"))) === outHash.toLowerCase();
+    const sizeOk = Number(raw.numel) === desc.outShape.reduce((a, b) => a * b, 1) && Number(raw.termCount) === reductionLengthOf(desc);
+    return !(rootOk && headerOk && sizeOk);
   }
 
   private async chooseElement(g: GameView, corrupt: boolean): Promise<{ move: string; tx: ContractTransactionResponse }> {

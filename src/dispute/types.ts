@@ -26,7 +26,8 @@ export enum Level {
   BatchProof = 11,
   FinalState = 12,
   FinalStateProof = 13,
-  Resolved = 14,
+  OpOutputProof = 14,
+  Resolved = 15,
 }
 
 /** Fixed-layout op descriptor (Solidity `OpDesc`). Shapes and scalars as plain safe integers. */

@@ -148,11 +148,20 @@ describe("DisputeGame: full games on the Iris MLP train step", () => {
       await expectChallengerPaid(s, before, taskId);
     });
 
-    it("lying in a proof (corrupted op-output proof) is rejected by the contract and then times out", async () => {
+    it("a false op-output claim (wrong output hash) is contested, cannot be proved and times out", async () => {
       const { s, result, taskId, before } = await play({ totalSteps: 8, interval: 4, solverFaults: [out(1, 0, 2, BIG)], solverStrategy: { corruptAt: 3 } });
       expect(result.winner).to.equal(Side.Challenger);
       expect(result.byTimeout).to.equal(true);
-      expect(result.rejected.map((r) => `${Level[r.level]}:${r.error}`)).to.deep.equal(["OpOutput:DisputeMismatch"]);
+      expect(result.moves.map((m) => m.move)).to.include.members(["postOpOutput", "contestOpOutput"]);
+      expect(result.rejected.map((r) => `${Level[r.level]}:${r.error}`)).to.deep.equal(["OpOutputProof:DisputeMismatch"]);
+      await expectChallengerPaid(s, before, taskId);
+    });
+
+    it("lying in a proof (corrupted leaf) is rejected by the contract and then times out", async () => {
+      const { s, result, taskId, before } = await play({ totalSteps: 8, interval: 4, solverFaults: [out(1, 0, 2, BIG)], solverStrategy: { corruptAt: 4 } });
+      expect(result.winner).to.equal(Side.Challenger);
+      expect(result.byTimeout).to.equal(true);
+      expect(result.rejected.map((r) => `${Level[r.level]}:${r.error}`)).to.deep.equal(["Element:DisputeMismatch"]);
       await expectChallengerPaid(s, before, taskId);
     });
 
@@ -190,6 +199,13 @@ describe("DisputeGame: full games on the Iris MLP train step", () => {
       const { s, result, taskId, before } = await play({ totalSteps: 8, interval: 4, challengerFaults: [{ kind: "next-state", step: 8, state: 3, element: 1, delta: 1 << 16 }] });
       expect(result.winner).to.equal(Side.Solver);
       expect(result.moves.map((m) => m.move)).to.include("proveFinalState");
+      await expectSolverPaid(s, before, taskId);
+    });
+
+    it("contesting a correct op-output claim: the solver proves op j and the slot update", async () => {
+      const { s, result, taskId, before } = await play({ totalSteps: 8, interval: 4, challengerFaults: [out(3, 0, 4, BIG)], challengerStrategy: { contestOpOutput: true } });
+      expect(result.winner).to.equal(Side.Solver);
+      expect(result.moves.map((m) => m.move)).to.include.members(["contestOpOutput", "proveOpOutput"]);
       await expectSolverPaid(s, before, taskId);
     });
 
