@@ -8,6 +8,7 @@
  * from its seed and requires an identical result, and also checks fresh random seeds.
  */
 import fs from "node:fs";
+import { seededRandom } from "../src/pinir/models";
 import path from "node:path";
 import {
   checkpointBatchHash,
@@ -103,17 +104,8 @@ export interface CommitVectors {
   datasets: DatasetVector[];
 }
 
-/** mulberry32: a small deterministic PRNG (vectors must be reproducible from the seed). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (the models' PRNG): vectors must be reproducible from the seed. */
+export const prng = seededRandom;
 
 const hex = (h: Uint8Array): string => "0x" + Buffer.from(h).toString("hex");
 

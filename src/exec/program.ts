@@ -1,23 +1,12 @@
 import type { PinOp, PinProgram, SlotId } from "../pinir/types";
 import { PINIR_VERSION } from "../pinir/types";
+import { opInputs } from "../pinir/infer";
 import { ExecCode, execError } from "./errors";
 import { inferShape } from "./shapes";
 import { MAX_EXACT, sizeOf } from "./tensor";
 
-/** Slots an op reads, in operand order. */
-export function operandsOf(op: PinOp): SlotId[] {
-  switch (op.op) {
-    case "MatMul":
-    case "Add":
-    case "Sub":
-    case "Mul":
-      return [op.a, op.b];
-    case "ReluGrad":
-      return [op.g, op.x];
-    default:
-      return [op.a];
-  }
-}
+/** Slots an op reads, in operand order (the compiler's definition). */
+export const operandsOf: (op: PinOp) => SlotId[] = opInputs;
 
 /** Length K of the reduction computing each element of `op`'s output, or 0 for non-reductions. */
 export function reductionLength(program: PinProgram, op: PinOp): number {

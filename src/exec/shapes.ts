@@ -1,18 +1,8 @@
 import type { PinOp, PinProgram, SlotId } from "../pinir/types";
+import { broadcastShapes } from "../pinir/infer";
 import { ExecCode, execError } from "./errors";
 
-/** numpy broadcast of two shapes, or undefined if incompatible. */
-export function broadcastShapes(a: readonly number[], b: readonly number[]): number[] | undefined {
-  const rank = Math.max(a.length, b.length);
-  const out: number[] = [];
-  for (let i = 0; i < rank; i++) {
-    const da = a[a.length - rank + i] ?? 1;
-    const db = b[b.length - rank + i] ?? 1;
-    if (da !== db && da !== 1 && db !== 1) return undefined;
-    out.push(Math.max(da, db));
-  }
-  return out;
-}
+export { broadcastShapes };
 
 /** Row-major strides. */
 export function stridesOf(shape: readonly number[]): number[] {
