@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {LibHash} from "./LibHash.sol";
+
 /// @title LibDissection
 /// @notice Geometry of the dispute game's moves (docs/DISPUTE.md §3).
 ///
@@ -74,25 +76,15 @@ library LibDissection {
         for (uint256 i = 0; i < n; ++i) {
             level[i] = listLeaves != 0 && isListPadding(first + i, height, listLeaves) ? bytes32(0) : nodes[i];
         }
-        // One 65-byte preimage buffer 0x01 ‖ left ‖ right, reused for every node hash.
-        bytes memory buf = new bytes(65);
-        buf[0] = 0x01;
         uint256 h = height;
         uint256 idx = first;
         while (n > 1) {
             n >>= 1;
             for (uint256 i = 0; i < n; ++i) {
-                if (listLeaves != 0 && isListPadding(idx + 2 * i, h, listLeaves)) {
-                    level[i] = bytes32(0);
-                    continue;
-                }
                 bytes32 left = level[2 * i];
                 bytes32 right = level[2 * i + 1];
-                assembly ("memory-safe") {
-                    mstore(add(buf, 33), left)
-                    mstore(add(buf, 65), right)
-                }
-                level[i] = sha256(buf);
+                if (listLeaves != 0 && isListPadding(idx + 2 * i, h, listLeaves)) level[i] = bytes32(0);
+                else level[i] = LibHash.node(left, right);
             }
             idx >>= 1;
             ++h;

@@ -52,7 +52,8 @@ export function randomScenario(program: PinProgram, seed: number, attempt = 0): 
     fault = { kind, step, state, element: int(size(stateIds[state])), delta };
   }
   const r = rnd();
-  const strategy: Strategy | undefined = r < 0.15 ? { silentFrom: int(12) } : r < 0.3 ? { corruptAt: int(10) } : undefined;
+  const strategy: Strategy | undefined =
+    r < 0.15 ? { silentFrom: int(12) } : r < 0.3 ? { corruptAt: int(10) } : r < 0.4 && honest === Side.Solver ? { contestOpOutput: true } : undefined;
   const who = honest === Side.Solver ? "challenger" : "solver";
   const label =
     `seed ${seed}: honest ${Side[honest]}, T=${totalSteps} k=${interval}, ${who} fault ${JSON.stringify(fault)}` +
