@@ -97,6 +97,10 @@ export async function run(): Promise<Record<string, unknown>> {
   ] as Fault[]) {
     addMoves(moves, (await fresh(() => runScenario(s, iris, { totalSteps: 2, interval: 2, solverFaults: [f] }))).result);
   }
+  // Link proofs by an honest solver against challengers contesting correct links.
+  addMoves(moves, (await fresh(() => runScenario(s, iris, { totalSteps: 2, interval: 2, challengerFaults: [{ kind: "output", step: 2, op: 0, element: 1, delta: 1 << 30 }], challengerStrategy: { contestOpOutput: true } }))).result);
+  addMoves(moves, (await fresh(() => runScenario(s, iris, { totalSteps: 2, interval: 2, challengerFaults: [{ kind: "next-state", step: 2, state: 1, element: 1, delta: 1 << 16 }] }))).result);
+  addMoves(moves, (await fresh(() => runScenario(s, iris, { totalSteps: 2, interval: 2, challengerFaults: [{ kind: "state", step: 2, state: 0, element: 1, delta: 1 << 16 }] }))).result);
   const mnist = mnistWorkload();
   const w1Update = mnist.program.stateUpdates[0].to;
   const opW1 = mnist.program.ops.findIndex((o) => o.out === w1Update);
