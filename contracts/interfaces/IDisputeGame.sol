@@ -15,11 +15,12 @@ import {GameId, Side, Level, OpDesc, SlotDesc, ProgramInfo} from "../types/Dispu
 ///         interval with a bond; the task's solver defends. Levels narrow the disagreement to one
 ///         scalar transition that {IOneStepVerifier} recomputes:
 ///         1. Steps: D-ary dissection of the interval's steps, endpoints bound to checkpoints;
-///         2. Ops: the solver posts R_0, R_M (value-table roots) and S_t's tensor list; D-ary
-///            dissection over R_0..R_M; links R_0 ← (S_{t−1}, program, batch) and R_M → S_t are
-///            contested on demand ({contestInitial}, {contestFinal});
-///         3. Element: the solver proves op j and its output slot update, then a descent over the
-///            output tensor's data tree to a leaf, where the challenger names an element;
+///         2. Ops: the solver posts R_0, R_M (value-table roots); D-ary dissection over
+///            R_0..R_M; links R_0 ← (S_{t−1}, program, batch) and R_M → S_t are proved when
+///            contested ({contestInitial}, {contestFinal});
+///         3. Element: the solver claims op j's output hash (proved when contested,
+///            {contestOpOutput}), then a descent over the output tensor's data tree to a leaf,
+///            where the challenger names an element;
 ///         4. Sums (reductions): D-ary dissection over partial sums s_0 = 0 .. s_K = out[e];
 ///         5. OneStep: operands proven against the agreed root R_{j−1}; the contract decides.
 ///         Chess clocks per side; {timeout} is callable by anyone. Results settle through
