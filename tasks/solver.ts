@@ -24,11 +24,11 @@ export function registerSolverTasks(pin: ScopeDefinition): void {
     .addOptionalParam("checkpoints", "Checkpoint store directory", ".pinpoint/checkpoints")
     .addOptionalParam("device", "cpu or cuda", "cpu")
     .addOptionalParam("account", "Signer account index", 1, types.int)
-    .addOptionalParam("cheatStep", "DEMO ONLY: corrupt the state after this step (0 = honest)", 0, types.int)
+    .addOptionalParam("cheatStep", "DEMO ONLY: compute one element of one op wrong at this step (0 = honest)", 0, types.int)
     .addFlag("json", "Print JSON")
     .setAction(async (args: SolveArgs, hre) =>
       runTask(args.json, async () => {
-        const { fetchBundle, loadBundle, serveCheckpoints, solveTask } = await import("../src/agents");
+        const { cheatingTrajectory, fetchBundle, loadBundle, serveCheckpoints, solveTask } = await import("../src/agents");
         const { announced } = await import("../src/chain/market");
         const { CheckpointStore } = await import("../src/commit");
         const { InputError } = await import("../src/errors");
@@ -51,7 +51,7 @@ export function registerSolverTasks(pin: ScopeDefinition): void {
           store,
           checkpointUri,
           device: args.device,
-          ...(args.cheatStep > 0 ? { fault: { step: args.cheatStep, stateIndex: 0, element: 0, delta: 1 } } : {}),
+          ...(args.cheatStep > 0 ? { claimed: cheatingTrajectory(bundle, Number((await c.taskMarket.getTask(taskId)).totalSteps), args.cheatStep) } : {}),
           onEvent: (e) => progress?.(e),
         });
         progress?.("stop");

@@ -3,3 +3,4 @@ export * from "./taskState";
 export * from "./solver";
 export * from "./checkpointSource";
 export * from "./verifier";
+export * from "./dispute";

@@ -10,19 +10,9 @@ import { announce, chainCall, type PinpointContracts } from "../chain";
 import { IntegrityError, InputError } from "../errors";
 import { createExecutor, train, type Device } from "../exec";
 import type { IntTensor } from "../pinir/types";
+import type { Trajectory } from "../dispute";
 import { verifyBundle, type LoadedBundle } from "./bundle";
 import { committedCheckpoints, taskCommitments, checkpointStep } from "./taskState";
-
-/**
- * A deliberate fault, for tests and the demo only: after step `step` the solver adds `delta` to
- * element `element` of state tensor `stateIndex` and carries on honestly from the wrong state.
- */
-export interface SolverFault {
-  readonly step: number;
-  readonly stateIndex: number;
-  readonly element: number;
-  readonly delta: number;
-}
 
 export type SolverEvent =
   | { readonly kind: "claimed"; readonly deadline: number }
@@ -42,7 +32,11 @@ export interface SolveOptions {
   readonly device?: Device;
   /** Most checkpoint hashes per commitCheckpoints transaction (default 64). */
   readonly maxBatch?: number;
-  readonly fault?: SolverFault;
+  /**
+   * Claim these states instead of training (tests and the demo: a deliberately wrong trajectory,
+   * e.g. `taskTrajectory(bundle, T, { faults })`, which the solver's dispute player then defends).
+   */
+  readonly claimed?: Trajectory;
   readonly onEvent?: (e: SolverEvent) => void;
   /** Where verifiers can fetch this solver's checkpoint files; announced on chain after the claim. */
   readonly checkpointUri?: string;
@@ -60,18 +54,6 @@ export interface SolveResult {
 }
 
 const hex = (b: Uint8Array): string => "0x" + Buffer.from(b).toString("hex");
-
-function applyFault(state: IntTensor[], fault: SolverFault): IntTensor[] {
-  const t = state[fault.stateIndex];
-  if (!t || fault.element < 0 || fault.element >= t.data.length) {
-    throw new InputError("BAD_FAULT", `fault targets element ${fault.element} of state tensor ${fault.stateIndex}, which does not exist`);
-  }
-  const data = Float64Array.from(t.data);
-  data[fault.element] += fault.delta;
-  const out = state.slice();
-  out[fault.stateIndex] = { ...t, data };
-  return out;
-}
 
 /** Claims (if needed), trains, streams checkpoints and submits the final state of one task. */
 export async function solveTask(opts: SolveOptions): Promise<SolveResult> {
@@ -133,32 +115,30 @@ export async function solveTask(opts: SolveOptions): Promise<SolveResult> {
     for (let i = start + 1; i <= N; i++) {
       const from = checkpointStep(i - 1, k, T);
       const to = checkpointStep(i, k, T);
-      let step = from;
-      // Split the interval at the fault step so the fault lands exactly after it.
-      const stops = opts.fault && opts.fault.step > from && opts.fault.step < to ? [opts.fault.step, to] : [to];
-      for (const stop of stops) {
-        const budget = opts.stopAfterSteps !== undefined ? opts.stopAfterSteps - stepsRun : Infinity;
-        const n = Math.min(stop - step, budget);
-        if (n > 0) {
-          const res = await train({
-            program: bundle.program,
-            initialState: state,
-            dataset: bundle.splits.train,
-            steps: n,
-            firstStep: step + 1,
-            executor,
-            lossEvery: Math.max(1, n),
-            onStep: (s) => emit({ kind: "step", step: s.step, totalSteps: T, ...(s.loss !== undefined ? { loss: s.loss } : {}) }),
-          });
-          state = res.state;
-          step += n;
-          stepsRun += n;
-        }
-        if (step < stop) {
-          await streamer.flush();
-          return { taskId, status: "stopped", stepsRun, checkpoints, seconds: (performance.now() - t0) / 1000 };
-        }
-        if (opts.fault && step === opts.fault.step) state = applyFault(state, opts.fault);
+      const budget = opts.stopAfterSteps !== undefined ? opts.stopAfterSteps - stepsRun : Infinity;
+      const n = Math.min(to - from, budget);
+      if (n > 0 && opts.claimed) {
+        await opts.claimed.prepare(from + n);
+        state = opts.claimed.state(from + n);
+        for (let t = from + 1; t <= from + n; t++) emit({ kind: "step", step: t, totalSteps: T });
+        stepsRun += n;
+      } else if (n > 0) {
+        const res = await train({
+          program: bundle.program,
+          initialState: state,
+          dataset: bundle.splits.train,
+          steps: n,
+          firstStep: from + 1,
+          executor,
+          lossEvery: n,
+          onStep: (s) => emit({ kind: "step", step: s.step, totalSteps: T, ...(s.loss !== undefined ? { loss: s.loss } : {}) }),
+        });
+        state = res.state;
+        stepsRun += n;
+      }
+      if (n < to - from) {
+        await streamer.flush();
+        return { taskId, status: "stopped", stepsRun, checkpoints, seconds: (performance.now() - t0) / 1000 };
       }
       const { stateHash: h } = await store.put({ step: to, tensors: state, programHash });
       const hHex = hex(h);

@@ -3,7 +3,7 @@ import fs from "node:fs/promises";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { getTask } from "../../src/chain";
 import { stateHash } from "../../src/commit";
-import { loadBundle, solveTask, committedCheckpoints, type SolverEvent } from "../../src/agents";
+import { cheatingTrajectory, loadBundle, solveTask, committedCheckpoints, type SolverEvent } from "../../src/agents";
 import { train } from "../../src/exec";
 import { agentsFixture as systemFixture, INTERVAL, irisBundle as bundle, STEPS, tempStore } from "./fixture";
 
@@ -75,7 +75,7 @@ describe("solver agent", function () {
       taskId,
       bundle,
       store,
-      fault: { step: 7, stateIndex: 0, element: 5, delta: 1 },
+      claimed: cheatingTrajectory(bundle, STEPS, 7),
     });
     const committed = await committedCheckpoints(cs, taskId);
     expect(committed.slice(0, 2)).to.deep.equal(reference.checkpoints.slice(0, 2));

@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import fs from "node:fs/promises";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { checkTask, sampleIntervals, serveCheckpoints, solveTask, fetchCheckpoint, type VerifierEvent } from "../../src/agents";
+import { cheatingTrajectory, checkTask, sampleIntervals, serveCheckpoints, solveTask, fetchCheckpoint, type VerifierEvent } from "../../src/agents";
 import { IntegrityError } from "../../src/errors";
-import { agentsFixture, irisBundle as bundle, tempStore } from "./fixture";
+import { agentsFixture, irisBundle as bundle, STEPS, tempStore } from "./fixture";
 
 describe("verifier agent", function () {
   describe("sampleIntervals", function () {
@@ -42,7 +42,7 @@ describe("verifier agent", function () {
   it("finds the interval a cheating solver corrupted", async function () {
     const f = await loadFixture(agentsFixture);
     const store = await tempStore();
-    await solveTask({ contracts: f.cs, signer: f.solver, taskId: f.taskId, bundle, store, fault: { step: 7, stateIndex: 1, element: 2, delta: 3 } });
+    await solveTask({ contracts: f.cs, signer: f.solver, taskId: f.taskId, bundle, store, claimed: cheatingTrajectory(bundle, STEPS, 7) });
     const res = await checkTask({ contracts: f.cv, taskId: f.taskId, bundle, source: store.dir, sample: { all: true } });
     expect(res.mismatch?.index).to.equal(3); // steps 6..9 hold step 7
     expect(res.mismatch?.fromStep).to.equal(6);
@@ -56,7 +56,7 @@ describe("verifier agent", function () {
   it("recomputes from its own last agreed state when the solver withholds checkpoints", async function () {
     const f = await loadFixture(agentsFixture);
     const store = await tempStore();
-    const res0 = await solveTask({ contracts: f.cs, signer: f.solver, taskId: f.taskId, bundle, store, fault: { step: 4, stateIndex: 0, element: 0, delta: 1 } });
+    const res0 = await solveTask({ contracts: f.cs, signer: f.solver, taskId: f.taskId, bundle, store, claimed: cheatingTrajectory(bundle, STEPS, 4) });
     expect(res0.status).to.equal("submitted");
     for (const file of (await store.listFiles()).checkpoints) await fs.rm(file, { force: true });
     const events: VerifierEvent[] = [];
