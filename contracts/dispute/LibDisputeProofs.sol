@@ -189,7 +189,7 @@ library LibDisputeProofs {
     ///         `wrapTag`, the list root wrapped as H(tag ‖ u32(n) ‖ listRoot) (R_0: 0x04, S_t: 0x03).
     function descentRoot(bytes32[] calldata nodes, uint256 first, uint256 height, uint256 listLeaves, bytes1 wrapTag)
         external
-        pure
+        view
         returns (bytes32 root)
     {
         root = LibDissection.rollup(nodes, first, height, listLeaves);

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {LibHash} from "./LibHash.sol";
-
 /// @title LibDissection
 /// @notice Geometry of the dispute game's moves (docs/DISPUTE.md §3).
 ///
@@ -65,30 +63,45 @@ library LibDissection {
     /// @notice Root of the subtree whose descendants `levels` below are `nodes` (2^levels of them,
     ///         starting at index `first` at height `height`). For a list tree (`listLeaves` > 0)
     ///         padding nodes count as bytes32(0) whatever was posted; for a tensor data tree
-    ///         (`listLeaves` = 0) every node is hashed as posted.
+    ///         (`listLeaves` = 0) every node is hashed as posted. `view` only because node hashes
+    ///         call the SHA-256 precompile from assembly.
     function rollup(bytes32[] calldata nodes, uint256 first, uint256 height, uint256 listLeaves)
         internal
-        pure
+        view
         returns (bytes32)
     {
         uint256 n = nodes.length;
         bytes32[] memory level = new bytes32[](n);
-        for (uint256 i = 0; i < n; ++i) {
-            level[i] = listLeaves != 0 && isListPadding(first + i, height, listLeaves) ? bytes32(0) : nodes[i];
-        }
-        uint256 h = height;
-        uint256 idx = first;
-        while (n > 1) {
-            n >>= 1;
+        // Cannot overflow: n ≤ 2^8 nodes, indices and heights below 2^64 (positions of a game).
+        unchecked {
             for (uint256 i = 0; i < n; ++i) {
-                bytes32 left = level[2 * i];
-                bytes32 right = level[2 * i + 1];
-                if (listLeaves != 0 && isListPadding(idx + 2 * i, h, listLeaves)) level[i] = bytes32(0);
-                else level[i] = LibHash.node(left, right);
+                level[i] = listLeaves != 0 && ((first + i) << height) >= listLeaves ? bytes32(0) : nodes[i];
             }
-            idx >>= 1;
-            ++h;
+            uint256 h = height;
+            uint256 idx = first;
+            while (n > 1) {
+                n >>= 1;
+                for (uint256 i = 0; i < n; ++i) {
+                    level[i] = listLeaves != 0 && ((idx + 2 * i) << h) >= listLeaves
+                        ? bytes32(0)
+                        : _node(level[2 * i], level[2 * i + 1]);
+                }
+                idx >>= 1;
+                ++h;
+            }
         }
         return level[0];
+    }
+
+    /// @dev nodeHash(l, r) = sha256(0x01 ‖ l ‖ r) (LibHash.node) hashed in scratch memory.
+    function _node(bytes32 left, bytes32 right) private view returns (bytes32 h) {
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore8(p, 0x01)
+            mstore(add(p, 1), left)
+            mstore(add(p, 33), right)
+            if iszero(staticcall(gas(), 0x02, p, 65, 0x00, 0x20)) { revert(0, 0) }
+            h := mload(0x00)
+        }
     }
 }

@@ -22,7 +22,7 @@ contract DisputeHarness {
 
     function rollup(bytes32[] calldata nodes, uint256 first, uint256 height, uint256 listLeaves)
         external
-        pure
+        view
         returns (bytes32)
     {
         return LibDissection.rollup(nodes, first, height, listLeaves);
