@@ -13,6 +13,7 @@ interface VerifyArgs {
   seed?: number;
   device: string;
   account: number;
+  challenge: boolean;
   json: boolean;
 }
 
@@ -28,6 +29,7 @@ export function registerVerifierTasks(pin: ScopeDefinition): void {
     .addOptionalParam("seed", "Sampling seed (default: random)", undefined, types.int)
     .addOptionalParam("device", "cpu or cuda", "cpu")
     .addOptionalParam("account", "Signer account index", 2, types.int)
+    .addFlag("challenge", "On a mismatch, open a dispute game on that interval (the bond must be staked); play it with `pin dispute`")
     .addFlag("json", "Print JSON")
     .setAction(async (args: VerifyArgs, hre) =>
       runTask(args.json, async () => {
@@ -58,11 +60,24 @@ export function registerVerifierTasks(pin: ScopeDefinition): void {
           },
         });
         const { mismatch, ...rest } = res;
-        const value = { ...rest, mismatch: mismatch ? { ...mismatch, startState: undefined } : null };
+        let game: bigint | null = null;
+        if (mismatch && args.challenge) {
+          const { challengeTask, taskTrajectory } = await import("../src/agents");
+          const { createExecutor } = await import("../src/exec");
+          const executor = await createExecutor(bundle.program, { device: args.device });
+          try {
+            const evidence = taskTrajectory(bundle, Number((await c.taskMarket.getTask(taskId)).totalSteps), { executor });
+            game = await challengeTask(c, taskId, bundle, evidence, mismatch.index);
+          } finally {
+            await executor.dispose();
+          }
+        }
+        const value = { ...rest, mismatch: mismatch ? { ...mismatch, startState: undefined } : null, game };
         output(args.json, value, () => [
           mismatch
             ? `task ${args.id}: interval ${mismatch.index} (steps ${mismatch.fromStep}..${mismatch.toStep}) is WRONG: committed ${mismatch.committed}, recomputed ${mismatch.computed}`
             : `task ${args.id}: all ${res.checks.length} sampled intervals agree`,
+          ...(game !== null ? [`opened dispute game ${game}: play it with \`npx hardhat pin dispute ${game} --side challenger\``] : []),
         ]);
       }),
     );

@@ -33,6 +33,11 @@ export interface SolveOptions {
   /** Most checkpoint hashes per commitCheckpoints transaction (default 64). */
   readonly maxBatch?: number;
   /**
+   * Hashes to gather before sending a batch while training goes on (default 8; the rest is
+   * flushed at the end): fewer, larger batches cost less gas per checkpoint.
+   */
+  readonly minBatch?: number;
+  /**
    * Claim these states instead of training (tests and the demo: a deliberately wrong trajectory,
    * e.g. `taskTrajectory(bundle, T, { faults })`, which the solver's dispute player then defends).
    */
@@ -99,6 +104,7 @@ export async function solveTask(opts: SolveOptions): Promise<SolveResult> {
 
   const streamer = new CheckpointStreamer({
     maxBatch: opts.maxBatch ?? 64,
+    minBatch: Math.min(opts.minBatch ?? 8, opts.maxBatch ?? 64),
     firstIndex: committed.length + 1,
     send: async (hashes) => {
       await chainCall(`commit ${hashes.length} checkpoints of task ${taskId}`, async () =>
