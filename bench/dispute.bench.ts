@@ -144,7 +144,10 @@ export async function run(): Promise<Record<string, unknown>> {
     return { rounds: roundsTotal, roundsByLevel: r, gasExcludingOpen: gas, gasWithOpen: gas + g("open") };
   };
 
-  const maxMove = Math.max(...Object.entries(perMove).filter(([k]) => k !== "open" && k !== "oneStep").map(([, v]) => v.max));
+  // Moves that end the game also pay the settlement (TaskMarket resolution, StakeManager slash/unlock).
+  const settling = (k: string) => k === "oneStep" || k === "timeout" || k.startsWith("prove");
+  const maxMove = Math.max(...Object.entries(perMove).filter(([k]) => k !== "open" && !settling(k)).map(([, v]) => v.max));
+  const maxSettling = Math.max(...Object.entries(perMove).filter(([k]) => settling(k)).map(([, v]) => v.max));
   return {
     degree: d,
     treeBits: bits,
@@ -174,6 +177,10 @@ export async function run(): Promise<Record<string, unknown>> {
     goals: {
       maxGasPerMove: maxMove,
       maxGasPerMoveOk: maxMove <= 80_000,
+      maxGasPerSettlingMove: maxSettling,
+      openGas: g("open"),
+      extrapolatedRoundsOk: extrapolate(1_000_000).rounds <= 15,
+      extrapolatedGasOk: extrapolate(1_000_000).gasWithOpen <= 3_000_000,
       oneStepMax: Math.max(...Object.values(oneStep).map((x) => x.gas)),
       oneStepOk: Math.max(...Object.values(oneStep).map((x) => x.gas)) <= 500_000,
     },
