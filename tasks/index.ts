@@ -2,6 +2,7 @@
 // shells over src/ and import heavy modules lazily inside their actions so `hardhat compile`
 // works on a clean checkout.
 import { scope } from "hardhat/config";
+import { registerAgentTasks } from "./agent";
 import { registerMarketTasks } from "./market";
 import { registerSolverTasks } from "./solver";
 import { registerSystemTasks } from "./system";
@@ -12,3 +13,4 @@ registerSystemTasks(pin);
 registerMarketTasks(pin);
 registerSolverTasks(pin);
 registerVerifierTasks(pin);
+registerAgentTasks(pin);

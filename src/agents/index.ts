@@ -4,3 +4,5 @@ export * from "./solver";
 export * from "./checkpointSource";
 export * from "./verifier";
 export * from "./dispute";
+export * from "./daemon";
+export * from "./replay";

@@ -3,7 +3,8 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { JsonRpcProvider } from "ethers";
-import { hardhat, pinJson, startNode, type NodeProcess } from "../support/processes";
+import { TaskMarket__factory } from "../../typechain-types";
+import { hardhat, pinJson, startHardhat, startNode, type NodeProcess } from "../support/processes";
 
 /**
  * Pinpoint against a real `hardhat node` in its own process, driven by `hardhat pin …`
@@ -73,5 +74,47 @@ describe("against a separate hardhat node", function () {
     // The node itself did not see the fork's task.
     const onNode = await pinJson<unknown[]>(["tasks", "--network", "localhost"], env);
     expect(onNode).to.have.length(1);
+  });
+
+  it("a solver agent and a verifier agent, each its own process, settle a cheating solver's task", async function () {
+    const net = ["--network", "localhost"];
+    for (const account of ["3", "4"]) await pinJson(["mint", "--amount", "500", "--account", account, ...net], env);
+    await pinJson(["stake", "--amount", "100", "--account", "3", ...net], env);
+    const created = await pinJson<{ taskId: string }>(
+      ["create", "--steps", "30", "--interval", "10", "--reward", "20", "--bundles", path.join(dir, "bundles"), ...net],
+      env,
+    );
+    const common = ["--poll", "300", "--exit-when-idle", "400", "--json", ...net];
+    const solver = startHardhat(["pin", "agent", "solver", "--account", "3", "--cheat-step", "14", "--checkpoints", path.join(dir, "agent-solver"), ...common], env);
+    const verifier = startHardhat(["pin", "agent", "verifier", "--account", "4", "--all", ...common], env);
+    const provider = new JsonRpcProvider(node.url);
+    try {
+      const { taskMarket } = JSON.parse(await fs.readFile(path.join(dir, "deployments", "localhost.json"), "utf8"));
+      const market = TaskMarket__factory.connect(taskMarket, provider);
+      const deadline = Date.now() + 240_000;
+      let status = 0n;
+      while (Date.now() < deadline) {
+        status = (await market.getTask(BigInt(created.taskId))).status;
+        if (status === 5n) break; // Rejected: the solver lost a dispute
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      expect(status, `solver:\n${solver.output()}\nverifier:\n${verifier.output()}`).to.equal(5n);
+      const events = (p: { output(): string }) =>
+        p
+          .output()
+          .split("\n")
+          .filter((l) => l.startsWith("{"))
+          .map((l) => JSON.parse(l) as { kind: string; winner?: string; wrong?: number });
+      await new Promise((r) => setTimeout(r, 1500));
+      const v = events(verifier);
+      expect(v.find((e) => e.kind === "checked")?.wrong).to.equal(2); // step 14 lies in interval 2
+      expect(v.some((e) => e.kind === "challenged")).to.equal(true);
+      expect(v.find((e) => e.kind === "resolved")?.winner).to.equal("challenger");
+      expect(events(solver).some((e) => e.kind === "submitted")).to.equal(true);
+    } finally {
+      await solver.stop();
+      await verifier.stop();
+      provider.destroy();
+    }
   });
 });

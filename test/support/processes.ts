@@ -99,3 +99,29 @@ export async function pinJson<T = Record<string, unknown>>(args: readonly string
     throw new Error(`pin ${args.join(" ")} printed no JSON:\n${res.stdout}\n${res.stderr}`);
   }
 }
+
+export interface BackgroundProcess {
+  readonly proc: ChildProcess;
+  /** Everything printed so far (stdout and stderr). */
+  output(): string;
+  /** SIGTERM, then wait for exit. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts `hardhat <args>` in the background (a long-running agent). */
+export function startHardhat(args: readonly string[], env: NodeJS.ProcessEnv = {}): BackgroundProcess {
+  const proc = spawn(HARDHAT, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  proc.stdout?.on("data", (d: Buffer) => (log += d.toString()));
+  proc.stderr?.on("data", (d: Buffer) => (log += d.toString()));
+  return {
+    proc,
+    output: () => log,
+    stop: () =>
+      new Promise((resolve) => {
+        if (proc.exitCode !== null) return resolve(proc.exitCode);
+        proc.once("exit", (code) => resolve(code));
+        proc.kill("SIGTERM");
+      }),
+  };
+}
