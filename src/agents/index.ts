@@ -5,4 +5,3 @@ export * from "./checkpointSource";
 export * from "./verifier";
 export * from "./dispute";
 export * from "./daemon";
-export * from "./replay";
