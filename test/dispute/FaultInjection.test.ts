@@ -4,7 +4,7 @@ import { Side } from "../../src/dispute";
 import { deploySystem, irisWorkload, playFaultScenario } from "./fixture";
 
 /** CI sample of scripts/fault-injection.ts (which plays ≥ 200 seeded games). */
-const SEEDS = Number(process.env.PINPOINT_FAULT_SEEDS ?? 16);
+const SEEDS = Number(process.env.PINPOINT_FAULT_SEEDS ?? 24);
 
 describe("DisputeGame: seeded fault injection (CI sample)", () => {
   it(`the honest side wins all ${SEEDS} random games with exact balances`, async () => {
