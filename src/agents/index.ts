@@ -5,3 +5,4 @@ export * from "./checkpointSource";
 export * from "./verifier";
 export * from "./dispute";
 export * from "./daemon";
+export * from "./replay";

@@ -1,0 +1,173 @@
+import { expect } from "chai";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import {
+  challengeTask,
+  checkTask,
+  cheatingTrajectory,
+  disputePlayer,
+  replayGame,
+  Side,
+  solveTask,
+  taskTrajectory,
+  tendGame,
+  transcriptLines,
+  type MoveRecord,
+} from "../../src/agents";
+import { chainProgram, type Player } from "../../src/dispute";
+import { depositStake, type PinpointContracts } from "../../src/chain";
+import { createExecutor } from "../../src/exec";
+import { agentsFixture, E18, irisBundle as bundle, STEPS, tempStore } from "./fixture";
+
+/** Both agents tend the game in turn until it resolves; returns every move made. */
+async function playOut(cs: PinpointContracts, solver: Player, cv: PinpointContracts, challenger: Player, id: bigint): Promise<MoveRecord[]> {
+  const moves: MoveRecord[] = [];
+  for (let i = 0; i < 400; i++) {
+    const a = await tendGame(cs, solver, id);
+    if (a.move) moves.push(a.move);
+    if (a.resolved) return moves;
+    const b = await tendGame(cv, challenger, id);
+    if (b.move) moves.push(b.move);
+    if (b.resolved) return moves;
+    if (!a.move && !b.move) await time.increase(24 * 3600);
+  }
+  throw new Error("game did not resolve");
+}
+
+/** A cheating solver caught by a verifier, the game played out to the one-step check. */
+async function playedGame() {
+  const f = await agentsFixture();
+  const executor = await createExecutor(bundle.program);
+  try {
+    const store = await tempStore();
+    const lie = cheatingTrajectory(bundle, STEPS, 8, { executor });
+    await solveTask({ contracts: f.cs, signer: f.solver, taskId: f.taskId, bundle, store, claimed: lie });
+    const report = await checkTask({ contracts: f.cv, taskId: f.taskId, bundle, source: store.dir, sample: { all: true } });
+    await depositStake(f.cv, f.verifier, 20n * E18);
+    const honest = taskTrajectory(bundle, STEPS, { executor });
+    const id = (await challengeTask(f.cv, f.taskId, bundle, honest, report.mismatch!.index))!;
+    const moves = await playOut(
+      f.cs,
+      await disputePlayer(f.cs, Side.Solver, bundle, lie),
+      f.cv,
+      await disputePlayer(f.cv, Side.Challenger, bundle, honest),
+      id,
+    );
+    return { ...f, id, moves };
+  } finally {
+    await executor.dispose();
+  }
+}
+
+describe("replayGame", function () {
+  it("has one entry per game event, in block/log order, from GameOpened to GameResolved", async function () {
+    const f = await loadFixture(playedGame);
+    const r = await replayGame(f.c, f.id);
+    const game = f.c.disputeGame!;
+    const events = (await game.queryFilter("*")).filter((e) => "args" in e && e.args[0] === f.id);
+    expect(r.entries.map((e) => e.event)).to.deep.equal(events.map((e) => ("eventName" in e ? e.eventName : "")));
+    expect(r.entries.map((e) => e.tx)).to.deep.equal(events.map((e) => e.transactionHash));
+    expect(r.entries.map((e) => e.index)).to.deep.equal(events.map((_, i) => i + 1));
+    for (let i = 1; i < r.entries.length; i++) {
+      const [a, b] = [r.entries[i - 1], r.entries[i]];
+      expect(a.block < b.block || (a.block === b.block && a.logIndex < b.logIndex), `entry ${b.index} out of order`).to.equal(true);
+      expect(b.timestamp).to.be.gte(a.timestamp);
+    }
+    expect(r.entries[0].event).to.equal("GameOpened");
+    expect(r.entries[0].role).to.equal("challenger");
+    const last = r.entries[r.entries.length - 1];
+    expect(last.event).to.equal("GameResolved");
+    expect(last.fields.winner).to.equal(BigInt(Side.Challenger));
+    expect(last.text).to.match(/^resolved: challenger won by one-step check of op \d+ \(MatMul\), element \d+/);
+    expect(r.outcome).to.deep.include({ winner: "challenger", byTimeout: false });
+    expect(r.task).to.equal(f.taskId);
+    expect(r.solver).to.equal(f.solver.address);
+    expect(r.challenger).to.equal(f.verifier.address);
+  });
+
+  it("attributes every transaction to its sender and its receipt's gas, once", async function () {
+    const f = await loadFixture(playedGame);
+    const r = await replayGame(f.c, f.id);
+    const provider = f.c.disputeGame!.runner!.provider!;
+    const openReceipt = (await provider.getTransactionReceipt(r.entries[0].tx))!;
+    const moveGas = f.moves.reduce((s, m) => s + m.gas, 0n);
+    expect(r.totals.openGas).to.equal(openReceipt.gasUsed);
+    expect(r.totals.gas).to.equal(openReceipt.gasUsed + moveGas);
+    expect(r.entries.reduce((s, e) => s + e.gas, 0n)).to.equal(r.totals.gas);
+    expect(r.totals.moves).to.equal(f.moves.length);
+    expect(r.totals.transactions).to.equal(f.moves.length + 1);
+    // A round is a challenger decision answering a solver post (the bench's definition).
+    expect(r.totals.rounds).to.equal(f.moves.filter((m) => m.side === Side.Challenger).length);
+    for (const e of r.entries) {
+      const receipt = (await provider.getTransactionReceipt(e.tx))!;
+      expect(e.txGas).to.equal(receipt.gasUsed);
+      expect(e.from).to.equal(receipt.from);
+      expect(e.role).to.equal(receipt.from === f.solver.address ? "solver" : "challenger");
+    }
+    // Each move's events carry the move's call name; the solver's moves are the solver's calls.
+    const solverCalls = r.entries.filter((e) => e.role === "solver" && e.gas > 0n).map((e) => e.call);
+    expect(solverCalls).to.deep.equal(f.moves.filter((m) => m.side === Side.Solver).map((m) => m.move.split(":")[0]));
+  });
+
+  it("tells the story in words an auditor can follow, settlement included", async function () {
+    const f = await loadFixture(playedGame);
+    const r = await replayGame(f.c, f.id);
+    const texts = r.entries.map((e) => e.text);
+    expect(texts[0]).to.match(/^challenger 0x\w+….* opened the game on task 1, interval 3 \(steps 6\.\.9\)/);
+    expect(texts).to.satisfy((t: string[]) => t.some((x) => /^solver posted 2 step claims for steps 6\.\.9$/.test(x)));
+    expect(texts).to.satisfy((t: string[]) => t.some((x) => /^challenger chose segment \d: steps 7\.\.8 \(step 8 disputed\)$/.test(x)));
+    expect(texts).to.satisfy((t: string[]) => t.some((x) => /^solver posted op \d+ \(MatMul\) output hash 0x[0-9a-f]+….*K=\d+\)$/.test(x)));
+    // The one-step call's op descriptor gives the output scale, so the value is also shown as a real number.
+    expect(texts).to.satisfy((t: string[]) => t.some((x) => /^challenger named element \d+ \(claimed value -?\d+ = -?[\d.e+-]+ at scale 2\^-\d+\)$/.test(x)));
+    const resolved = texts[texts.length - 1];
+    expect(resolved).to.include("task 1 rejected, solver stake 100.0 slashed");
+    expect(resolved).to.match(/slashed 100\.0 \(80\.0 to 0x\w+….*, 20\.0 to the sink\)/);
+    expect(resolved).to.include("10.0 of");
+    const settlement = r.entries[r.entries.length - 1].fields.settlement as { event: string }[];
+    expect(settlement.map((s) => s.event)).to.include.members(["DisputeResolved", "TaskRejected", "StakeSlashed", "StakeUnlocked"]);
+
+    // The task's chain program names the same ops.
+    const named = await replayGame(f.c, f.id, { chainProgram: chainProgram(bundle.program) });
+    expect(named.entries.map((e) => e.text)).to.deep.equal(texts);
+    const lines = transcriptLines(r);
+    expect(lines[1]).to.match(/^#1 challenger .* \(gas [\d,]+\)$/);
+    // Later events of one transaction carry no gas of their own.
+    expect(lines.filter((l) => l.includes("↳")).length).to.equal(r.entries.filter((e) => e.gas === 0n).length);
+    expect(lines.filter((l) => l.includes("↳")).every((l) => !l.includes("(gas"))).to.equal(true);
+    expect(lines.at(-1)).to.match(/^\d+ moves after the open, \d+ rounds, \d+ transactions, gas [\d,]+ \(open [\d,]+\)/);
+  });
+
+  it("names a keeper that times out a silent side, and a game still open", async function () {
+    const f = await loadFixture(agentsFixture);
+    const executor = await createExecutor(bundle.program);
+    try {
+      const store = await tempStore();
+      const lie = cheatingTrajectory(bundle, STEPS, 8, { executor });
+      await solveTask({ contracts: f.cs, signer: f.solver, taskId: f.taskId, bundle, store, claimed: lie });
+      await depositStake(f.cv, f.verifier, 20n * E18);
+      const honest = taskTrajectory(bundle, STEPS, { executor });
+      const id = (await challengeTask(f.cv, f.taskId, bundle, honest, 3))!;
+      const open = await replayGame(f.c, id);
+      expect(open.outcome).to.equal(undefined);
+      expect(open.entries.map((e) => e.event)).to.deep.equal(["GameOpened"]);
+      expect(transcriptLines(open)).to.include("outcome: the game is still open");
+
+      // The solver never moves; the submitter (a third party) calls timeout after the clock runs out.
+      await time.increase(7 * 24 * 3600);
+      await (await f.c.disputeGame!.timeout(id)).wait();
+      const r = await replayGame(f.c, id);
+      const last = r.entries[r.entries.length - 1];
+      expect(last.role).to.equal("keeper");
+      expect(last.call).to.equal("timeout");
+      expect(last.text).to.match(/^resolved: challenger won by timeout/);
+      expect(r.outcome).to.deep.equal({ winner: "challenger", byTimeout: true, how: "timeout" });
+      expect(r.totals).to.include({ moves: 1, rounds: 0, transactions: 2 });
+    } finally {
+      await executor.dispose();
+    }
+  });
+
+  it("rejects a game that was never opened", async function () {
+    const f = await loadFixture(agentsFixture);
+    await expect(replayGame(f.c, 99n)).to.be.rejectedWith(/game 99 was never opened/);
+  });
+});
