@@ -76,7 +76,11 @@ export interface GameReplay {
   readonly entries: readonly ReplayEntry[];
   readonly totals: ReplayTotals;
   /** Absent while the game is still open. */
-  readonly outcome?: { readonly winner: "solver" | "challenger"; readonly byTimeout: boolean; readonly how: string };
+  readonly outcome?: {
+    readonly winner: "solver" | "challenger";
+    readonly byTimeout: boolean;
+    readonly how: string;
+  };
 }
 
 export interface ReplayOptions {
@@ -112,30 +116,65 @@ function plain(v: unknown): unknown {
  * Every DisputeGame event of game `gameId` in block/log order, decoded, with sender role, gas
  * and timestamps, and the game's totals. Throws InputError UNKNOWN_GAME when the game was never opened.
  */
-export async function replayGame(c: PinpointContracts, gameId: bigint, opts: ReplayOptions = {}): Promise<GameReplay> {
+export async function replayGame(
+  c: PinpointContracts,
+  gameId: bigint,
+  opts: ReplayOptions = {},
+): Promise<GameReplay> {
   const game = c.disputeGame;
-  if (!game) throw new InputError("NO_DISPUTE_GAME", "this deployment has no DisputeGame address: redeploy with `pin deploy`");
+  if (!game)
+    throw new InputError(
+      "NO_DISPUTE_GAME",
+      "this deployment has no DisputeGame address: redeploy with `pin deploy`",
+    );
   const provider = game.runner?.provider;
-  if (!provider) throw new InputError("NO_PROVIDER", "the DisputeGame handle has no provider: connect it to a signer or provider");
+  if (!provider)
+    throw new InputError(
+      "NO_PROVIDER",
+      "the DisputeGame handle has no provider: connect it to a signer or provider",
+    );
   const address = await game.getAddress();
   const logs: Log[] = await chainCall(`read the events of game ${gameId}`, () =>
-    provider.getLogs({ address, topics: [null, toBeHex(gameId, 32)], fromBlock: opts.fromBlock ?? 0, toBlock: "latest" }),
+    provider.getLogs({
+      address,
+      topics: [null, toBeHex(gameId, 32)],
+      fromBlock: opts.fromBlock ?? 0,
+      toBlock: "latest",
+    }),
   );
   logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
-  const parsed = logs.map((log) => ({ log, ev: game.interface.parseLog({ topics: [...log.topics], data: log.data }) }));
+  const parsed = logs.map((log) => ({
+    log,
+    ev: game.interface.parseLog({ topics: [...log.topics], data: log.data }),
+  }));
   const opened = parsed.find((p) => p.ev?.name === "GameOpened");
-  if (!opened?.ev) throw new InputError("UNKNOWN_GAME", `game ${gameId} was never opened on ${address} (searched from block ${opts.fromBlock ?? 0})`, { game: gameId.toString() });
+  if (!opened?.ev)
+    throw new InputError(
+      "UNKNOWN_GAME",
+      `game ${gameId} was never opened on ${address} (searched from block ${opts.fromBlock ?? 0})`,
+      { game: gameId.toString() },
+    );
   const solver = String(opened.ev.args.solver).toLowerCase();
   const challenger = String(opened.ev.args.challenger).toLowerCase();
   const task = opened.ev.args.task as bigint;
 
   // Transactions, receipts and blocks, each fetched once.
-  const txs = new Map<string, { tx: TransactionResponse; receipt: TransactionReceipt; call?: { name: string; args: unknown } }>();
+  const txs = new Map<
+    string,
+    { tx: TransactionResponse; receipt: TransactionReceipt; call?: { name: string; args: unknown } }
+  >();
   const times = new Map<number, number>();
   for (const { log } of parsed) {
     if (!txs.has(log.transactionHash)) {
-      const [tx, receipt] = await Promise.all([provider.getTransaction(log.transactionHash), provider.getTransactionReceipt(log.transactionHash)]);
-      if (!tx || !receipt) throw new ChainError("NO_RECEIPT", `transaction ${log.transactionHash} of game ${gameId} is not available from the RPC node`);
+      const [tx, receipt] = await Promise.all([
+        provider.getTransaction(log.transactionHash),
+        provider.getTransactionReceipt(log.transactionHash),
+      ]);
+      if (!tx || !receipt)
+        throw new ChainError(
+          "NO_RECEIPT",
+          `transaction ${log.transactionHash} of game ${gameId} is not available from the RPC node`,
+        );
       let call: { name: string; args: unknown } | undefined;
       if (tx.to?.toLowerCase() === address.toLowerCase()) {
         const d = game.interface.parseTransaction({ data: tx.data });
@@ -151,12 +190,17 @@ export async function replayGame(c: PinpointContracts, gameId: bigint, opts: Rep
 
   // Op descriptors proved on chain (oneStep / proveOpOutput calldata) name ops without a bundle.
   const opcodes = new Map<number, { opcode: number; outScale?: number }>();
-  opts.chainProgram?.opDescs.forEach((d, j) => opcodes.set(j + 1, { opcode: d.opcode, outScale: d.outScale }));
+  opts.chainProgram?.opDescs.forEach((d, j) =>
+    opcodes.set(j + 1, { opcode: d.opcode, outScale: d.outScale }),
+  );
   let opIndex = 0;
   for (const { ev } of parsed) if (ev?.name === "OpOutputPosted") opIndex = Number(ev.args.opIndex);
   for (const { call } of txs.values()) {
     if (!call || opIndex === 0 || opcodes.has(opIndex)) continue;
-    const a = call.args as { op?: { opcode: bigint; outScale: bigint }; proof?: { op: { opcode: bigint; outScale: bigint } } };
+    const a = call.args as {
+      op?: { opcode: bigint; outScale: bigint };
+      proof?: { op: { opcode: bigint; outScale: bigint } };
+    };
     const op = call.name === "oneStep" ? a.op : call.name === "proveOpOutput" ? a.proof?.op : undefined;
     if (op) opcodes.set(opIndex, { opcode: Number(op.opcode), outScale: Number(op.outScale) });
   }
@@ -206,7 +250,11 @@ export async function replayGame(c: PinpointContracts, gameId: bigint, opts: Rep
 
   const openTx = opened.log.transactionHash;
   const roundTxs = new Set(
-    entries.filter((e) => e.role === "challenger" && ["ClaimChosen", "ElementChosen", "LinkContested"].includes(e.event)).map((e) => e.tx),
+    entries
+      .filter(
+        (e) => e.role === "challenger" && ["ClaimChosen", "ElementChosen", "LinkContested"].includes(e.event),
+      )
+      .map((e) => e.tx),
   );
   const totals: ReplayTotals = {
     moves: [...txs.keys()].filter((h) => h !== openTx).length,
@@ -232,8 +280,16 @@ export async function replayGame(c: PinpointContracts, gameId: bigint, opts: Rep
 function settlementOf(c: PinpointContracts, receipt: TransactionReceipt): SettlementRecord[] {
   const out: SettlementRecord[] = [];
   const sources = [
-    { contract: "TaskMarket" as const, address: c.addresses.taskMarket.toLowerCase(), iface: c.taskMarket.interface },
-    { contract: "StakeManager" as const, address: c.addresses.stakeManager.toLowerCase(), iface: c.stakeManager.interface },
+    {
+      contract: "TaskMarket" as const,
+      address: c.addresses.taskMarket.toLowerCase(),
+      iface: c.taskMarket.interface,
+    },
+    {
+      contract: "StakeManager" as const,
+      address: c.addresses.stakeManager.toLowerCase(),
+      iface: c.stakeManager.interface,
+    },
   ];
   for (const log of receipt.logs) {
     const src = sources.find((s) => s.address === log.address.toLowerCase());
@@ -309,7 +365,8 @@ class Narrator {
   how(f: Record<string, unknown>, call?: string): string {
     if (f.byTimeout) return "timeout";
     const by = (call && DECIDED_BY[call]) ?? "proof check";
-    if (call === "oneStep" && this.opIndex > 0) return `${by} of ${this.opLabel(this.opIndex)}${this.element >= 0 ? `, element ${this.element}` : ""}`;
+    if (call === "oneStep" && this.opIndex > 0)
+      return `${by} of ${this.opLabel(this.opIndex)}${this.element >= 0 ? `, element ${this.element}` : ""}`;
     return by;
   }
 
@@ -335,11 +392,17 @@ class Narrator {
       case "Sums":
         return `chose segment ${index}: terms ${lo}..${hi}${hi - lo === 1 ? ` (term ${hi} disputed)` : ""}`;
       case "InitialSlots":
-        return hi === 0 ? `chose child ${index}: slot ${lo} of R_0` : `chose child ${index}: node ${lo} at height ${hi}`;
+        return hi === 0
+          ? `chose child ${index}: slot ${lo} of R_0`
+          : `chose child ${index}: node ${lo} at height ${hi}`;
       case "FinalState":
-        return hi === 0 ? `chose child ${index}: state tensor ${lo} of S_${this.step}` : `chose child ${index}: node ${lo} at height ${hi}`;
+        return hi === 0
+          ? `chose child ${index}: state tensor ${lo} of S_${this.step}`
+          : `chose child ${index}: node ${lo} at height ${hi}`;
       default:
-        return hi === 0 ? `chose child ${index}: leaf ${lo}` : `chose child ${index}: node ${lo} at height ${hi}`;
+        return hi === 0
+          ? `chose child ${index}: leaf ${lo}`
+          : `chose child ${index}: node ${lo} at height ${hi}`;
     }
   }
 
@@ -401,7 +464,9 @@ function describeSettlement(s: SettlementRecord): string {
     case "StakeUnlocked":
       return `${formatEther(f.amount as bigint)} of ${short(String(f.account))} unlocked`;
     case "DisputeResolved":
-      return f.openDisputes === 0n ? "" : `${plural(Number(f.openDisputes), "other dispute")} still open on the task`;
+      return f.openDisputes === 0n
+        ? ""
+        : `${plural(Number(f.openDisputes), "other dispute")} still open on the task`;
     default:
       return "";
   }
@@ -409,14 +474,17 @@ function describeSettlement(s: SettlementRecord): string {
 
 /** The transcript as numbered lines, then the totals. */
 export function transcriptLines(r: GameReplay): string[] {
-  const lines = [`game ${r.game} on task ${r.task}, interval ${r.interval}: solver ${r.solver}, challenger ${r.challenger}`];
+  const lines = [
+    `game ${r.game} on task ${r.task}, interval ${r.interval}: solver ${r.solver}, challenger ${r.challenger}`,
+  ];
   // Later events of one transaction are marked ↳ (their gas is on the transaction's first event).
-  for (const e of r.entries) lines.push(`#${e.index} ${e.gas > 0n ? "" : "↳ "}${e.text}${e.gas > 0n ? ` (gas ${gasText(e.gas)})` : ""}`);
+  for (const e of r.entries)
+    lines.push(
+      `#${e.index} ${e.gas > 0n ? "" : "↳ "}${e.text}${e.gas > 0n ? ` (gas ${gasText(e.gas)})` : ""}`,
+    );
   const t = r.totals;
   lines.push(
-    r.outcome
-      ? `outcome: ${r.outcome.winner} won by ${r.outcome.how}`
-      : "outcome: the game is still open",
+    r.outcome ? `outcome: ${r.outcome.winner} won by ${r.outcome.how}` : "outcome: the game is still open",
     `${t.moves} moves after the open, ${t.rounds} rounds, ${t.transactions} transactions, gas ${gasText(t.gas)} (open ${gasText(t.openGas)}), ${t.seconds} s of chain time`,
   );
   return lines;

@@ -15,11 +15,18 @@ import {
 } from "../../src/agents";
 import { chainProgram, type Player } from "../../src/dispute";
 import { depositStake, type PinpointContracts } from "../../src/chain";
+import { InputError } from "../../src/errors";
 import { createExecutor } from "../../src/exec";
 import { agentsFixture, E18, irisBundle as bundle, STEPS, tempStore } from "./fixture";
 
 /** Both agents tend the game in turn until it resolves; returns every move made. */
-async function playOut(cs: PinpointContracts, solver: Player, cv: PinpointContracts, challenger: Player, id: bigint): Promise<MoveRecord[]> {
+async function playOut(
+  cs: PinpointContracts,
+  solver: Player,
+  cv: PinpointContracts,
+  challenger: Player,
+  id: bigint,
+): Promise<MoveRecord[]> {
   const moves: MoveRecord[] = [];
   for (let i = 0; i < 400; i++) {
     const a = await tendGame(cs, solver, id);
@@ -41,7 +48,13 @@ async function playedGame() {
     const store = await tempStore();
     const lie = cheatingTrajectory(bundle, STEPS, 8, { executor });
     await solveTask({ contracts: f.cs, signer: f.solver, taskId: f.taskId, bundle, store, claimed: lie });
-    const report = await checkTask({ contracts: f.cv, taskId: f.taskId, bundle, source: store.dir, sample: { all: true } });
+    const report = await checkTask({
+      contracts: f.cv,
+      taskId: f.taskId,
+      bundle,
+      source: store.dir,
+      sample: { all: true },
+    });
     await depositStake(f.cv, f.verifier, 20n * E18);
     const honest = taskTrajectory(bundle, STEPS, { executor });
     const id = (await challengeTask(f.cv, f.taskId, bundle, honest, report.mismatch!.index))!;
@@ -63,13 +76,34 @@ describe("replayGame", function () {
     const f = await loadFixture(playedGame);
     const r = await replayGame(f.c, f.id);
     const game = f.c.disputeGame!;
-    const events = (await game.queryFilter("*")).filter((e) => "args" in e && e.args[0] === f.id);
-    expect(r.entries.map((e) => e.event)).to.deep.equal(events.map((e) => ("eventName" in e ? e.eventName : "")));
+    // Independently: each event type's own filter on this game, merged in block/log order.
+    const f2 = game.filters;
+    const filters = [
+      f2.GameOpened(f.id),
+      f2.ClaimsPosted(f.id),
+      f2.ClaimChosen(f.id),
+      f2.LevelEntered(f.id),
+      f2.TablesPosted(f.id),
+      f2.OpOutputPosted(f.id),
+      f2.LeafRevealed(f.id),
+      f2.ElementChosen(f.id),
+      f2.LinkContested(f.id),
+      f2.GameResolved(f.id),
+    ];
+    const events = (
+      await Promise.all(filters.map((q) => game.queryFilter(q as Parameters<typeof game.queryFilter>[0])))
+    )
+      .flat()
+      .sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
+    expect(r.entries.map((e) => e.event)).to.deep.equal(events.map((e) => e.eventName));
     expect(r.entries.map((e) => e.tx)).to.deep.equal(events.map((e) => e.transactionHash));
     expect(r.entries.map((e) => e.index)).to.deep.equal(events.map((_, i) => i + 1));
     for (let i = 1; i < r.entries.length; i++) {
       const [a, b] = [r.entries[i - 1], r.entries[i]];
-      expect(a.block < b.block || (a.block === b.block && a.logIndex < b.logIndex), `entry ${b.index} out of order`).to.equal(true);
+      expect(
+        a.block < b.block || (a.block === b.block && a.logIndex < b.logIndex),
+        `entry ${b.index} out of order`,
+      ).to.equal(true);
       expect(b.timestamp).to.be.gte(a.timestamp);
     }
     expect(r.entries[0].event).to.equal("GameOpened");
@@ -77,7 +111,9 @@ describe("replayGame", function () {
     const last = r.entries[r.entries.length - 1];
     expect(last.event).to.equal("GameResolved");
     expect(last.fields.winner).to.equal(BigInt(Side.Challenger));
-    expect(last.text).to.match(/^resolved: challenger won by one-step check of op \d+ \(MatMul\), element \d+/);
+    expect(last.text).to.match(
+      /^resolved: challenger won by one-step check of op \d+ \(MatMul\), element \d+/,
+    );
     expect(r.outcome).to.deep.include({ winner: "challenger", byTimeout: false });
     expect(r.task).to.equal(f.taskId);
     expect(r.solver).to.equal(f.solver.address);
@@ -105,7 +141,9 @@ describe("replayGame", function () {
     }
     // Each move's events carry the move's call name; the solver's moves are the solver's calls.
     const solverCalls = r.entries.filter((e) => e.role === "solver" && e.gas > 0n).map((e) => e.call);
-    expect(solverCalls).to.deep.equal(f.moves.filter((m) => m.side === Side.Solver).map((m) => m.move.split(":")[0]));
+    expect(solverCalls).to.deep.equal(
+      f.moves.filter((m) => m.side === Side.Solver).map((m) => m.move.split(":")[0]),
+    );
   });
 
   it("tells the story in words an auditor can follow, settlement included", async function () {
@@ -113,17 +151,32 @@ describe("replayGame", function () {
     const r = await replayGame(f.c, f.id);
     const texts = r.entries.map((e) => e.text);
     expect(texts[0]).to.match(/^challenger 0x\w+….* opened the game on task 1, interval 3 \(steps 6\.\.9\)/);
-    expect(texts).to.satisfy((t: string[]) => t.some((x) => /^solver posted 2 step claims for steps 6\.\.9$/.test(x)));
-    expect(texts).to.satisfy((t: string[]) => t.some((x) => /^challenger chose segment \d: steps 7\.\.8 \(step 8 disputed\)$/.test(x)));
-    expect(texts).to.satisfy((t: string[]) => t.some((x) => /^solver posted op \d+ \(MatMul\) output hash 0x[0-9a-f]+….*K=\d+\)$/.test(x)));
+    expect(texts).to.satisfy((t: string[]) =>
+      t.some((x) => /^solver posted 2 step claims for steps 6\.\.9$/.test(x)),
+    );
+    expect(texts).to.satisfy((t: string[]) =>
+      t.some((x) => /^challenger chose segment \d: steps 7\.\.8 \(step 8 disputed\)$/.test(x)),
+    );
+    expect(texts).to.satisfy((t: string[]) =>
+      t.some((x) => /^solver posted op \d+ \(MatMul\) output hash 0x[0-9a-f]+….*K=\d+\)$/.test(x)),
+    );
     // The one-step call's op descriptor gives the output scale, so the value is also shown as a real number.
-    expect(texts).to.satisfy((t: string[]) => t.some((x) => /^challenger named element \d+ \(claimed value -?\d+ = -?[\d.e+-]+ at scale 2\^-\d+\)$/.test(x)));
+    expect(texts).to.satisfy((t: string[]) =>
+      t.some((x) =>
+        /^challenger named element \d+ \(claimed value -?\d+ = -?[\d.e+-]+ at scale 2\^-\d+\)$/.test(x),
+      ),
+    );
     const resolved = texts[texts.length - 1];
     expect(resolved).to.include("task 1 rejected, solver stake 100.0 slashed");
     expect(resolved).to.match(/slashed 100\.0 \(80\.0 to 0x\w+….*, 20\.0 to the sink\)/);
     expect(resolved).to.include("10.0 of");
     const settlement = r.entries[r.entries.length - 1].fields.settlement as { event: string }[];
-    expect(settlement.map((s) => s.event)).to.include.members(["DisputeResolved", "TaskRejected", "StakeSlashed", "StakeUnlocked"]);
+    expect(settlement.map((s) => s.event)).to.include.members([
+      "DisputeResolved",
+      "TaskRejected",
+      "StakeSlashed",
+      "StakeUnlocked",
+    ]);
 
     // The task's chain program names the same ops.
     const named = await replayGame(f.c, f.id, { chainProgram: chainProgram(bundle.program) });
@@ -131,9 +184,13 @@ describe("replayGame", function () {
     const lines = transcriptLines(r);
     expect(lines[1]).to.match(/^#1 challenger .* \(gas [\d,]+\)$/);
     // Later events of one transaction carry no gas of their own.
-    expect(lines.filter((l) => l.includes("↳")).length).to.equal(r.entries.filter((e) => e.gas === 0n).length);
+    expect(lines.filter((l) => l.includes("↳")).length).to.equal(
+      r.entries.filter((e) => e.gas === 0n).length,
+    );
     expect(lines.filter((l) => l.includes("↳")).every((l) => !l.includes("(gas"))).to.equal(true);
-    expect(lines.at(-1)).to.match(/^\d+ moves after the open, \d+ rounds, \d+ transactions, gas [\d,]+ \(open [\d,]+\)/);
+    expect(lines.at(-1)).to.match(
+      /^\d+ moves after the open, \d+ rounds, \d+ transactions, gas [\d,]+ \(open [\d,]+\)/,
+    );
   });
 
   it("names a keeper that times out a silent side, and a game still open", async function () {
@@ -168,6 +225,12 @@ describe("replayGame", function () {
 
   it("rejects a game that was never opened", async function () {
     const f = await loadFixture(agentsFixture);
-    await expect(replayGame(f.c, 99n)).to.be.rejectedWith(/game 99 was never opened/);
+    const err = await replayGame(f.c, 99n).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(InputError);
+    expect((err as InputError).code).to.equal("UNKNOWN_GAME");
+    expect((err as InputError).message).to.match(/^game 99 was never opened on 0x/);
   });
 });
