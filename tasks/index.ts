@@ -3,6 +3,7 @@
 // works on a clean checkout.
 import { scope } from "hardhat/config";
 import { registerAgentTasks } from "./agent";
+import { registerDisputeTasks } from "./dispute";
 import { registerMarketTasks } from "./market";
 import { registerSolverTasks } from "./solver";
 import { registerSystemTasks } from "./system";
@@ -14,3 +15,4 @@ registerMarketTasks(pin);
 registerSolverTasks(pin);
 registerVerifierTasks(pin);
 registerAgentTasks(pin);
+registerDisputeTasks(pin);
