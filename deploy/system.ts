@@ -7,11 +7,12 @@ import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { PinpointAddresses } from "../src/chain/system";
 import DisputeModule from "./modules/Dispute";
+import SystemModule from "./modules/System";
 
 export interface DeploySystemOptions {
-  /** An existing ERC-20; not supported yet by the combined module (see README). */
+  /** An existing ERC-20 to stake and pay in (System module); default: a fresh TestToken (Dispute module). */
   readonly token?: string;
-  /** Ignition parameters, keyed by module id (TestToken, LocalMarket, Dispute). */
+  /** Ignition parameters, keyed by module id (TestToken, LocalMarket or Market, Dispute or System). */
   readonly parameters?: Record<string, Record<string, unknown>>;
   /** A JSON file with such parameters. */
   readonly parametersFile?: string;
@@ -28,22 +29,20 @@ export function deploymentIdFor(network: string): string {
 }
 
 export async function deploySystem(hre: HardhatRuntimeEnvironment, opts: DeploySystemOptions = {}): Promise<PinpointAddresses> {
-  if (opts.token) {
-    throw new Error(
-      "deploying on an existing token is done with the Market module (deploy/modules/Market.ts) plus DisputeRoles; the combined `pin deploy --token` is not available yet",
-    );
-  }
   const fromFile = opts.parametersFile ? JSON.parse(fs.readFileSync(opts.parametersFile, "utf8")) : {};
-  const parameters = {
+  const parameters: Record<string, Record<string, unknown>> = {
     TestToken: { name: "Pinpoint Test Token", symbol: "PINT" },
     ...fromFile,
     ...(opts.parameters ?? {}),
   };
+  if (opts.token) parameters.Market = { ...(parameters.Market ?? parameters.LocalMarket ?? {}), token: opts.token };
   const deploymentId = deploymentIdFor(hre.network.name);
   if (opts.reset) {
     fs.rmSync(path.join(hre.config.paths.ignition, "deployments", deploymentId), { recursive: true, force: true });
   }
-  const deployed = await hre.ignition.deploy(DisputeModule, { parameters, deploymentId, displayUi: false });
+  const deployed = opts.token
+    ? await hre.ignition.deploy(SystemModule, { parameters: parameters as never, deploymentId, displayUi: false })
+    : await hre.ignition.deploy(DisputeModule, { parameters: parameters as never, deploymentId, displayUi: false });
   return {
     token: await deployed.token.getAddress(),
     stakeManager: await deployed.stakeManager.getAddress(),

@@ -59,7 +59,8 @@ interface ITaskMarket {
     }
 
     /// @notice What the solver must compute, as needed by the dispute game.
-    /// @param programHash Commitment to the PinIR train-step program (Merkle root of its op list).
+    /// @param programHash Chain program commitment of the PinIR train-step program: sha256 over the
+    ///        compiler's program hash and the op- and slot-descriptor list roots (docs/DISPUTE.md §4).
     /// @param datasetHash Dataset commitment (docs/SPEC.md §3, tag 0x06).
     /// @param nSamples Number of samples in the dataset; row r of batch t is sample ((t−1)·batchSize + r) mod nSamples.
     /// @param batchSize Rows per step.

@@ -1,6 +1,7 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import LocalMarketModule from "./LocalMarket";
-import { grantDisputeRoles } from "./marketCore";
+import type { IgnitionModuleBuilder } from "@nomicfoundation/ignition-core";
+import { grantDisputeRoles, type MarketFutures } from "./marketCore";
 
 /** Default dispute parameters (seconds; token base units with 18 decimals). */
 export const DisputeDefaults = {
@@ -17,13 +18,12 @@ export const DisputeDefaults = {
 } as const;
 
 /**
- * The local market (TestToken, StakeManager, TaskMarket) plus the dispute game: OneStepVerifier,
- * the linked LibDisputeProofs library and DisputeGame, which gets DISPUTE_ROLE on the TaskMarket
- * and LOCKER_ROLE + SLASHER_ROLE on the StakeManager. Parameters: `degree`, `treeBits`, `bond`,
+ * Adds the dispute game to a deployed market's futures: OneStepVerifier, the linked
+ * LibDisputeProofs library and DisputeGame, which gets DISPUTE_ROLE on the TaskMarket and
+ * LOCKER_ROLE + SLASHER_ROLE on the StakeManager. Parameters: `degree`, `treeBits`, `bond`,
  * `clockBudget`, `clockExtension` (defaults in {@link DisputeDefaults}).
  */
-const DisputeModule = buildModule("Dispute", (m) => {
-  const market = m.useModule(LocalMarketModule);
+export function buildDispute(m: IgnitionModuleBuilder, market: MarketFutures) {
   const verifier = m.contract("OneStepVerifier");
   const proofs = m.library("LibDisputeProofs");
   const game = m.contract(
@@ -40,7 +40,13 @@ const DisputeModule = buildModule("Dispute", (m) => {
     { libraries: { LibDisputeProofs: proofs } },
   );
   grantDisputeRoles(m, market, game, "Game");
-  return { ...market, verifier, game };
+  return { verifier, game };
+}
+
+/** The local market (TestToken, StakeManager, TaskMarket) plus the dispute game. */
+const DisputeModule = buildModule("Dispute", (m) => {
+  const market = m.useModule(LocalMarketModule);
+  return { ...market, ...buildDispute(m, market) };
 });
 
 export default DisputeModule;
