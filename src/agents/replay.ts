@@ -201,11 +201,12 @@ export async function replayGame(
   for (const { ev } of parsed) if (ev?.name === "OpOutputPosted") opIndex = Number(ev.args.opIndex);
   for (const { call } of txs.values()) {
     if (!call || opIndex === 0 || opcodes.has(opIndex)) continue;
-    const a = call.args as {
-      op?: { opcode: bigint; outScale: bigint };
-      proof?: { op: { opcode: bigint; outScale: bigint } };
-    };
-    const op = call.name === "oneStep" ? a.op : call.name === "proveOpOutput" ? a.proof?.op : undefined;
+    if (call.name !== "oneStep" && call.name !== "proveOpOutput") continue;
+    // Positional (the implementation names its parameters differently from the interface):
+    // oneStep(id, op, …), proveOpOutput(id, proof{op, …}).
+    type OpArg = { opcode: bigint; outScale: bigint };
+    const second = (call.args as unknown as unknown[])[1] as OpArg & { op: OpArg };
+    const op = call.name === "oneStep" ? second : second.op;
     if (op) opcodes.set(opIndex, { opcode: Number(op.opcode), outScale: Number(op.outScale) });
   }
   const opLabel = (j: number): string => {
@@ -230,7 +231,10 @@ export async function replayGame(
     if (ev.name === "GameResolved") fields.settlement = settlementOf(c, t.receipt);
     const first = !charged.has(log.transactionHash);
     charged.add(log.transactionHash);
-    const text = r.say(ev.name, role, fields, t.call?.name);
+    let text = r.say(ev.name, role, fields, t.call?.name);
+    // A transaction whose first event is a level change: say what its sender did first.
+    if (first && ev.name === "LevelEntered" && t.call)
+      text = `${r.did(role, t.call.name, t.call.args)}; ${text}`;
     if (ev.name === "GameResolved") {
       const winner = Number(fields.winner) === Side.Solver ? "solver" : "challenger";
       outcome = { winner, byTimeout: Boolean(fields.byTimeout), how: r.how(fields, t.call?.name) };
@@ -311,6 +315,7 @@ class Narrator {
   private step = 0;
   private opIndex = 0;
   private element = -1;
+  private slot = -1;
 
   constructor(
     private readonly opLabel: (j: number) => string,
@@ -365,6 +370,19 @@ class Narrator {
     }
   }
 
+  /** What a call did, for a transaction that emitted no event of its own before a level change. */
+  did(role: ReplayRole, call: string, args: unknown): string {
+    if (call === "proveInitialSlot") {
+      // proveInitialSlot(id, ctx, args{desc{kind, …}, …}); positional, see replayGame.
+      const kind = Number(((args as unknown[])[2] as { desc: { kind: bigint } }).desc.kind);
+      const what =
+        ["a state", "the batch input", "the batch target", "a constant", "a temporary"][kind] ??
+        `a kind-${kind}`;
+      return `${role} proved the descriptor of slot ${this.slot} of R_0: ${what} tensor`;
+    }
+    return `${role} called ${call}`;
+  }
+
   /** How the resolving transaction decided the game. */
   how(f: Record<string, unknown>, call?: string): string {
     if (f.byTimeout) return "timeout";
@@ -396,6 +414,7 @@ class Narrator {
       case "Sums":
         return `chose segment ${index}: terms ${lo}..${hi}${hi - lo === 1 ? ` (term ${hi} disputed)` : ""}`;
       case "InitialSlots":
+        if (hi === 0) this.slot = lo;
         return hi === 0
           ? `chose child ${index}: slot ${lo} of R_0`
           : `chose child ${index}: node ${lo} at height ${hi}`;

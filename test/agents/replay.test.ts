@@ -11,15 +11,20 @@ import {
   taskTrajectory,
   tendGame,
   transcriptLines,
+  type GameReplay,
   type MoveRecord,
+  type Strategy,
 } from "../../src/agents";
-import { chainProgram, type Player } from "../../src/dispute";
+import { chainProgram, type Player, type Trajectory } from "../../src/dispute";
 import { depositStake, type PinpointContracts } from "../../src/chain";
 import { InputError } from "../../src/errors";
-import { createExecutor } from "../../src/exec";
+import { createExecutor, type Executor } from "../../src/exec";
 import { agentsFixture, E18, irisBundle as bundle, STEPS, tempStore } from "./fixture";
 
-/** Both agents tend the game in turn until it resolves; returns every move made. */
+/**
+ * Both agents tend the game in turn until it resolves; returns every move made. A side whose move
+ * reverts (a link it cannot prove) goes silent and is timed out by the other.
+ */
 async function playOut(
   cs: PinpointContracts,
   solver: Player,
@@ -28,16 +33,61 @@ async function playOut(
   id: bigint,
 ): Promise<MoveRecord[]> {
   const moves: MoveRecord[] = [];
+  const silent = new Set<Player>();
+  const tend = async (c: PinpointContracts, p: Player) => {
+    if (silent.has(p)) return tendGame(c, { side: p.side, act: async () => null } as unknown as Player, id);
+    try {
+      return await tendGame(c, p, id);
+    } catch {
+      silent.add(p);
+      return { resolved: false };
+    }
+  };
   for (let i = 0; i < 400; i++) {
-    const a = await tendGame(cs, solver, id);
+    const a: { resolved: boolean; move?: MoveRecord } = await tend(cs, solver);
     if (a.move) moves.push(a.move);
     if (a.resolved) return moves;
-    const b = await tendGame(cv, challenger, id);
+    const b: { resolved: boolean; move?: MoveRecord } = await tend(cv, challenger);
     if (b.move) moves.push(b.move);
     if (b.resolved) return moves;
     if (!a.move && !b.move) await time.increase(24 * 3600);
   }
   throw new Error("game did not resolve");
+}
+
+/** A task solved with `claimed`, disputed by a challenger playing `mine` (and `strategy`), played out. */
+async function disputed(
+  claimed: (ex: Executor) => Trajectory,
+  mine: (ex: Executor) => Trajectory,
+  strategy?: Strategy,
+) {
+  const f = await agentsFixture();
+  const executor = await createExecutor(bundle.program);
+  try {
+    const store = await tempStore();
+    const solverEvidence = claimed(executor);
+    await solveTask({
+      contracts: f.cs,
+      signer: f.solver,
+      taskId: f.taskId,
+      bundle,
+      store,
+      claimed: solverEvidence,
+    });
+    await depositStake(f.cv, f.verifier, 20n * E18);
+    const challengerEvidence = mine(executor);
+    const id = (await challengeTask(f.cv, f.taskId, bundle, challengerEvidence))!;
+    const moves = await playOut(
+      f.cs,
+      await disputePlayer(f.cs, Side.Solver, bundle, solverEvidence),
+      f.cv,
+      await disputePlayer(f.cv, Side.Challenger, bundle, challengerEvidence, strategy),
+      id,
+    );
+    return { ...f, id, moves, replay: await replayGame(f.c, id) };
+  } finally {
+    await executor.dispose();
+  }
 }
 
 /** A cheating solver caught by a verifier, the game played out to the one-step check. */
@@ -221,6 +271,82 @@ describe("replayGame", function () {
     } finally {
       await executor.dispose();
     }
+  });
+
+  describe("link contests", function () {
+    const texts = (r: GameReplay) => r.entries.map((e) => e.text);
+
+    it("a wrong batch element: R_0 contested, slot and batch descents, decided by opening the dataset", async function () {
+      const fault = { kind: "input", step: 8, element: 3, delta: 1 << 16 } as const;
+      const { replay: r } = await disputed(
+        (executor) => taskTrajectory(bundle, STEPS, { faults: [fault], executor }),
+        (executor) => taskTrajectory(bundle, STEPS, { executor }),
+      );
+      expect(texts(r)).to.include(
+        "challenger contested that R_0 follows from S_7, the program and the batch",
+      );
+      expect(texts(r)).to.include("game entered level InitialSlots: descent over R_0's slot list");
+      expect(texts(r).some((t) => /^challenger chose child \d+: slot \d+ of R_0$/.test(t))).to.equal(true);
+      expect(
+        texts(r).some((t) =>
+          /^solver proved the descriptor of slot \d+ of R_0: the batch input tensor; game entered level BatchElement/.test(
+            t,
+          ),
+        ),
+      ).to.equal(true);
+      expect(texts(r)).to.include("solver revealed leaf 0 of the batch tensor (1024 bytes)");
+      expect(texts(r).some((t) => /^challenger named element 3 \(claimed value -?\d+\)$/.test(t))).to.equal(
+        true,
+      );
+      expect(r.outcome).to.deep.equal({ winner: "challenger", byTimeout: false, how: "dataset opening" });
+      expect(r.entries.at(-1)!.call).to.equal("proveBatchElement");
+      expect(r.totals.rounds).to.equal(
+        r.entries.filter((e) => e.role === "challenger" && e.gas > 0n).length - 1,
+      );
+    });
+
+    it("a claimed S_t that R_M does not give: S_t contested, state descent, the solver cannot prove it and is timed out", async function () {
+      const fault = { kind: "next-state", step: 8, state: 1, element: 0, delta: 1 } as const;
+      const { replay: r } = await disputed(
+        (executor) => taskTrajectory(bundle, STEPS, { faults: [fault], executor }),
+        (executor) => taskTrajectory(bundle, STEPS, { executor }),
+      );
+      expect(texts(r)).to.include("challenger contested that R_M of step 8 gives S_8");
+      expect(texts(r).some((t) => /^challenger chose child \d+: state tensor 1 of S_8$/.test(t))).to.equal(
+        true,
+      );
+      expect(texts(r)).to.include(
+        "game entered level FinalStateProof: the solver must prove the contested state tensor from R_M",
+      );
+      const last = r.entries.at(-1)!;
+      expect(last).to.deep.include({ role: "challenger", call: "timeout" });
+      expect(last.text).to.match(/^resolved: challenger won by timeout; task 1 rejected/);
+      expect(r.outcome).to.deep.equal({ winner: "challenger", byTimeout: true, how: "timeout" });
+    });
+
+    it("a challenger that contests correct op-output claims loses to the op-output proof and is slashed", async function () {
+      const { replay: r, moves } = await disputed(
+        (executor) => taskTrajectory(bundle, STEPS, { executor }),
+        (executor) => cheatingTrajectory(bundle, STEPS, 8, { executor }),
+        { contestOpOutput: true },
+      );
+      expect(
+        texts(r).some((t) => /^challenger contested op \d+ \(MatMul\)'s output claims$/.test(t)),
+      ).to.equal(true);
+      expect(
+        texts(r).some((t) =>
+          /^game entered level OpOutputProof: the solver must prove its claims about op \d+ \(MatMul\)'s output$/.test(
+            t,
+          ),
+        ),
+      ).to.equal(true);
+      const last = r.entries.at(-1)!;
+      expect(last.text).to.match(
+        /^resolved: solver won by op-output proof \(solver called proveOpOutput\); 0x\w+….* slashed 10\.0 \(8\.0 to 0x\w+….*, 2\.0 to the sink\)$/,
+      );
+      expect(r.outcome).to.deep.include({ winner: "solver", how: "op-output proof" });
+      expect(r.totals.gas).to.equal(r.totals.openGas + moves.reduce((a, m) => a + m.gas, 0n));
+    });
   });
 
   it("rejects a game that was never opened", async function () {
