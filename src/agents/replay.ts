@@ -534,7 +534,7 @@ export async function gameParty(
   if (g.level === 0n)
     throw new InputError(
       "UNKNOWN_GAME",
-      `game ${gameId} does not exist (${await game.gameCount()} games opened so far)`,
+      `game ${gameId} does not exist (${await game.gameCount()} opened so far)`,
       { game: gameId.toString() },
     );
   const party = side === Side.Solver ? g.solver : g.challenger;

@@ -5,19 +5,22 @@ import {
   checkTask,
   cheatingTrajectory,
   disputePlayer,
+  gameParty,
   replayGame,
+  seeGameThrough,
   Side,
   solveTask,
   taskTrajectory,
   tendGame,
   transcriptLines,
+  type DisputeEvent,
   type GameReplay,
   type MoveRecord,
   type Strategy,
 } from "../../src/agents";
 import { chainProgram, type Player, type Trajectory } from "../../src/dispute";
 import { depositStake, type PinpointContracts } from "../../src/chain";
-import { InputError } from "../../src/errors";
+import { ChainError, InputError } from "../../src/errors";
 import { createExecutor, type Executor } from "../../src/exec";
 import { agentsFixture, E18, irisBundle as bundle, STEPS, tempStore } from "./fixture";
 
@@ -121,7 +124,7 @@ async function playedGame() {
   }
 }
 
-describe("replayGame", function () {
+describe("agents: game replay and dispute sessions", function () {
   it("has one entry per game event, in block/log order, from GameOpened to GameResolved", async function () {
     const f = await loadFixture(playedGame);
     const r = await replayGame(f.c, f.id);
@@ -346,6 +349,90 @@ describe("replayGame", function () {
       );
       expect(r.outcome).to.deep.include({ winner: "solver", how: "op-output proof" });
       expect(r.totals.gas).to.equal(r.totals.openGas + moves.reduce((a, m) => a + m.gas, 0n));
+    });
+  });
+
+  describe("seeGameThrough", function () {
+    // loadFixture reuses one fixture's executor across tests: dispose them all at the end.
+    const executors: Executor[] = [];
+    after(async () => Promise.all(executors.splice(0).map((e) => e.dispose())));
+
+    /** A game opened on a cheating solver's task, no move made yet. */
+    async function openGame() {
+      const f = await agentsFixture();
+      const executor = await createExecutor(bundle.program);
+      const store = await tempStore();
+      const lie = cheatingTrajectory(bundle, STEPS, 8, { executor });
+      await solveTask({ contracts: f.cs, signer: f.solver, taskId: f.taskId, bundle, store, claimed: lie });
+      await depositStake(f.cv, f.verifier, 20n * E18);
+      const honest = taskTrajectory(bundle, STEPS, { executor });
+      const id = (await challengeTask(f.cv, f.taskId, bundle, honest, 3))!;
+      executors.push(executor);
+      const solverPlayer = await disputePlayer(f.cs, Side.Solver, bundle, lie);
+      const challengerPlayer = await disputePlayer(f.cv, Side.Challenger, bundle, honest);
+      return { ...f, id, solverPlayer, challengerPlayer };
+    }
+
+    it("checks that the account is the party it claims to be", async function () {
+      const f = await loadFixture(openGame);
+      expect(await gameParty(f.cs, f.id, Side.Solver, f.solver.address)).to.include({
+        task: f.taskId,
+        challenger: f.verifier.address,
+      });
+      const err = await gameParty(f.cv, f.id, Side.Solver, f.verifier.address).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(InputError);
+      expect((err as InputError).code).to.equal("NOT_A_PARTY");
+      const unknown = await gameParty(f.cv, 5n, Side.Challenger, f.verifier.address).catch((e: unknown) => e);
+      expect((unknown as InputError).message).to.equal("game 5 does not exist (1 opened so far)");
+    });
+
+    it("gives up after maxWaitSeconds without a change, reporting the game open, and resumes where the chain stands", async function () {
+      const f = await loadFixture(openGame);
+      const events: DisputeEvent[] = [];
+      // The solver is to move: the challenger waits, then gives up.
+      const waited = await seeGameThrough(f.cv, f.challengerPlayer, f.id, {
+        pollMs: 5,
+        maxWaitSeconds: 0.05,
+        onEvent: (e) => events.push(e),
+      });
+      expect(waited).to.deep.include({ status: "open", side: Side.Challenger, moves: [] });
+      expect(events).to.have.length(1);
+      expect(events[0]).to.include({ kind: "waiting", opponent: Side.Solver });
+      expect((events[0] as { secondsLeft: number }).secondsLeft).to.be.within(
+        3 * 24 * 3600 - 60,
+        3 * 24 * 3600,
+      );
+      // The solver makes its first move and then waits for the (now silent) challenger.
+      const first = await seeGameThrough(f.cs, f.solverPlayer, f.id, { pollMs: 5, maxWaitSeconds: 0.05 });
+      expect(first.status).to.equal("open");
+      expect(first.moves.map((m) => m.move)).to.deep.equal(["bisect:Steps"]);
+      // Both sides in one process, concurrently, from the chain state alone, to the end.
+      const [s, c] = await Promise.all([
+        seeGameThrough(f.cs, f.solverPlayer, f.id, { pollMs: 5 }),
+        seeGameThrough(f.cv, f.challengerPlayer, f.id, { pollMs: 5 }),
+      ]);
+      for (const r of [s, c])
+        expect(r).to.deep.include({ status: "resolved", winner: "challenger", byTimeout: false });
+      expect(s.moves.at(-1)!.move).to.match(/^oneStep:/);
+      expect(c.moves[0].move).to.equal("choose:Steps");
+    });
+
+    it("times out an opponent whose clock has run out; a side whose own clock ran out gets CLOCK_EXPIRED", async function () {
+      const f = await loadFixture(openGame);
+      await time.increase(3 * 24 * 3600 + 1);
+      const err = await seeGameThrough(f.cs, f.solverPlayer, f.id, { pollMs: 5 }).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(ChainError);
+      expect((err as ChainError).code).to.equal("CLOCK_EXPIRED");
+      expect((err as ChainError).message).to.equal(
+        `our clock in game ${f.id} has run out: the game is lost by timeout (anyone may now call timeout)`,
+      );
+      const events: DisputeEvent[] = [];
+      const r = await seeGameThrough(f.cv, f.challengerPlayer, f.id, {
+        pollMs: 5,
+        onEvent: (e) => events.push(e),
+      });
+      expect(r).to.deep.include({ status: "resolved", winner: "challenger", byTimeout: true, moves: [] });
+      expect(events).to.deep.equal([{ kind: "timedOut", opponent: Side.Solver }]);
     });
   });
 
