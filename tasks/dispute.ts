@@ -24,6 +24,9 @@ interface ReplayArgs {
 }
 
 const gas = (g: bigint): string => g.toLocaleString("en-US");
+/** Clock time left, e.g. "71 h 59 min" or "42 s". */
+const clock = (s: number): string =>
+  s < 60 ? `${s} s` : `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 
 export function registerDisputeTasks(pin: ScopeDefinition): void {
   pin
@@ -115,7 +118,7 @@ export function registerDisputeTasks(pin: ScopeDefinition): void {
                   `${args.side}: ${e.move.move} at level ${Level[e.move.level]} (gas ${gas(e.move.gas)})`,
                 );
               if (e.kind === "waiting")
-                console.log(`waiting for the ${other} (its clock: ${e.secondsLeft} s left)`);
+                console.log(`waiting for the ${other} (its clock: ${clock(e.secondsLeft)} left)`);
               if (e.kind === "timedOut") console.log(`the ${other} ran out of time: timed the game out`);
             },
           });

@@ -94,7 +94,7 @@ describe("pin tasks: dispute and replay", function () {
     const lines = first.split("\n");
     expect(lines[0]).to.equal(`game 1 on task 1: playing the solver (${solver.address})`);
     expect(lines[1]).to.match(/^solver: bisect:Steps at level Steps \(gas [\d,]+\)$/);
-    expect(lines[2]).to.match(/^waiting for the challenger \(its clock: \d+ s left\)$/);
+    expect(lines[2]).to.match(/^waiting for the challenger \(its clock: \d+ h \d+ min left\)$/);
     expect(lines.at(-1)).to.equal(
       "game 1 is still open after waiting 0.3 s for the opponent: run `pin dispute 1 --side solver` again to go on",
     );
@@ -163,5 +163,14 @@ describe("pin tasks: dispute and replay", function () {
     const again = JSON.parse(await pin("dispute", { game: 1, side: "challenger", json: true }));
     expect(again).to.include({ status: "resolved", winner: "challenger" });
     expect(again.moves).to.deep.equal([]);
+    expect(await pin("dispute", { game: 1, side: "solver", cheatStep: 6 })).to.equal(
+      [
+        `game 1 on task 1: playing the solver (${solver.address})`,
+        "game 1 resolved: challenger won (we lost); 0 moves made in this run, gas 0",
+      ].join("\n"),
+    );
+    // With the bundle, the transcript is the same (ops were already named by the one-step call).
+    const bundleUri = (await announced(cv, 1n, "Bundle"))!;
+    expect(await pin("replay", { game: 1, bundle: bundleUri })).to.equal(text);
   });
 });
