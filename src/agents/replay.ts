@@ -604,7 +604,8 @@ export async function seeGameThrough(
   const opponent = side === Side.Solver ? Side.Challenger : Side.Solver;
   let lastChange = Date.now();
   let lastKey = "";
-  let announcedWait = "";
+  // One "waiting" event per opponent turn (reset by each of our moves).
+  let announcedWait = false;
   for (;;) {
     let r: Awaited<ReturnType<typeof tendGame>>;
     try {
@@ -631,6 +632,7 @@ export async function seeGameThrough(
     }
     if (r.move) {
       lastChange = Date.now();
+      announcedWait = false;
       continue;
     }
     // Nothing to do: the opponent is to move. Note any change it made, then wait.
@@ -641,8 +643,8 @@ export async function seeGameThrough(
       lastKey = key;
       lastChange = Date.now();
     }
-    if (Number(toMove) === opponent && announcedWait !== key) {
-      announcedWait = key;
+    if (Number(toMove) === opponent && !announcedWait) {
+      announcedWait = true;
       opts.onEvent?.({
         kind: "waiting",
         opponent,
