@@ -2,7 +2,7 @@
 import path from "node:path";
 import { types } from "hardhat/config";
 import type { ConfigurableScopeDefinition as ScopeDefinition } from "hardhat/types";
-import { contractsFor, runTask, signerAt, toJson } from "./util";
+import { contractsFor, deviceArg, runTask, signerAt, toJson } from "./util";
 
 interface AgentArgs {
   role: string;
@@ -44,7 +44,7 @@ export function registerAgentTasks(pin: ScopeDefinition): void {
         const { CheckpointStore } = await import("../src/commit");
         const { InputError } = await import("../src/errors");
         if (args.role !== "solver" && args.role !== "verifier") throw new InputError("BAD_ROLE", `role must be solver or verifier, got "${args.role}"`);
-        if (args.device !== "cpu" && args.device !== "cuda") throw new InputError("BAD_DEVICE", `--device must be cpu or cuda, got ${args.device}`);
+        const device = await deviceArg(args.device);
         const signer = await signerAt(hre, args.account ?? (args.role === "solver" ? 1 : 2));
         const contracts = await contractsFor(hre, signer);
         const who = await signer.getAddress();
@@ -66,7 +66,7 @@ export function registerAgentTasks(pin: ScopeDefinition): void {
           if (!args.json) console.log(`solver agent ${who}: checkpoints at ${checkpointUri}`);
           try {
             await runAgent(
-              { solver: { contracts, signer, store, checkpointUri, device: args.device, onEvent: print, ...(args.cheatStep ? { cheatStep: args.cheatStep } : {}) } },
+              { solver: { contracts, signer, store, checkpointUri, device, onEvent: print, ...(args.cheatStep ? { cheatStep: args.cheatStep } : {}) } },
               run,
             );
           } finally {
@@ -75,7 +75,7 @@ export function registerAgentTasks(pin: ScopeDefinition): void {
         } else {
           if (!args.json) console.log(`verifier agent ${who}`);
           const sample = { all: args.all, count: args.count, probability: args.probability, seed: args.seed };
-          await runAgent({ verifier: { contracts, signer, sample, challenge: !args.noChallenge, device: args.device, onEvent: print } }, run);
+          await runAgent({ verifier: { contracts, signer, sample, challenge: !args.noChallenge, device, onEvent: print } }, run);
         }
       }),
     );

@@ -2,7 +2,7 @@
 import path from "node:path";
 import { types } from "hardhat/config";
 import type { ConfigurableScopeDefinition as ScopeDefinition } from "hardhat/types";
-import { contractsFor, output, runTask, signerAt } from "./util";
+import { contractsFor, deviceArg, output, runTask, signerAt } from "./util";
 
 interface SolveArgs {
   id: number;
@@ -28,17 +28,13 @@ export function registerSolverTasks(pin: ScopeDefinition): void {
     .addFlag("json", "Print JSON")
     .setAction(async (args: SolveArgs, hre) =>
       runTask(args.json, async () => {
-        const { cheatingTrajectory, fetchBundle, loadBundle, serveCheckpoints, solveTask } = await import("../src/agents");
-        const { announced } = await import("../src/chain/market");
+        const { cheatingTrajectory, resolveTaskBundle, serveCheckpoints, solveTask } = await import("../src/agents");
         const { CheckpointStore } = await import("../src/commit");
-        const { InputError } = await import("../src/errors");
-        if (args.device !== "cpu" && args.device !== "cuda") throw new InputError("BAD_DEVICE", `--device must be cpu or cuda, got ${args.device}`);
+        const device = await deviceArg(args.device);
         const signer = await signerAt(hre, args.account);
         const c = await contractsFor(hre, signer);
         const taskId = BigInt(args.id);
-        const bundleUri = args.bundle ?? (await announced(c, taskId, "Bundle"));
-        if (!bundleUri) throw new InputError("NO_BUNDLE", `task ${args.id} has no announced bundle: pass --bundle <uri>`);
-        const bundle = loadBundle(await fetchBundle(bundleUri));
+        const bundle = await resolveTaskBundle(c, taskId, args.bundle);
         const store = await CheckpointStore.open(path.resolve(args.checkpoints));
         const server = args.serve !== undefined ? await serveCheckpoints(store, { port: args.serve }) : undefined;
         const checkpointUri = server?.url ?? `file://${store.dir}`;
@@ -50,7 +46,7 @@ export function registerSolverTasks(pin: ScopeDefinition): void {
           bundle,
           store,
           checkpointUri,
-          device: args.device,
+          device,
           ...(args.cheatStep > 0 ? { claimed: cheatingTrajectory(bundle, Number((await c.taskMarket.getTask(taskId)).totalSteps), args.cheatStep) } : {}),
           onEvent: (e) => progress?.(e),
         });

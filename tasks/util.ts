@@ -70,3 +70,10 @@ export function formatAmount(v: bigint): string {
   const frac = (a % 10n ** 18n).toString().padStart(18, "0").replace(/0+$/, "");
   return `${neg ? "-" : ""}${whole}${frac ? "." + frac : ""}`;
 }
+
+/** Validates a `--device` argument. */
+export async function deviceArg(device: string): Promise<"cpu" | "cuda"> {
+  if (device === "cpu" || device === "cuda") return device;
+  const { InputError } = await import("../src/errors");
+  throw new InputError("BAD_DEVICE", `--device must be cpu or cuda, got ${device}`);
+}

@@ -1,7 +1,7 @@
 /** `pin verify`: the verifier's side. */
 import { types } from "hardhat/config";
 import type { ConfigurableScopeDefinition as ScopeDefinition } from "hardhat/types";
-import { contractsFor, output, runTask, signerAt } from "./util";
+import { contractsFor, deviceArg, output, runTask, signerAt } from "./util";
 
 interface VerifyArgs {
   id: number;
@@ -33,24 +33,22 @@ export function registerVerifierTasks(pin: ScopeDefinition): void {
     .addFlag("json", "Print JSON")
     .setAction(async (args: VerifyArgs, hre) =>
       runTask(args.json, async () => {
-        const { checkTask, fetchBundle, loadBundle } = await import("../src/agents");
+        const { checkTask, resolveTaskBundle } = await import("../src/agents");
         const { announced } = await import("../src/chain/market");
         const { InputError } = await import("../src/errors");
-        if (args.device !== "cpu" && args.device !== "cuda") throw new InputError("BAD_DEVICE", `--device must be cpu or cuda, got ${args.device}`);
+        const device = await deviceArg(args.device);
         const signer = await signerAt(hre, args.account);
         const c = await contractsFor(hre, signer);
         const taskId = BigInt(args.id);
-        const bundleUri = args.bundle ?? (await announced(c, taskId, "Bundle"));
-        if (!bundleUri) throw new InputError("NO_BUNDLE", `task ${args.id} has no announced bundle: pass --bundle <uri>`);
+        const bundle = await resolveTaskBundle(c, taskId, args.bundle);
         const source = args.from ?? (await announced(c, taskId, "Checkpoints"));
         if (!source) throw new InputError("NO_CHECKPOINTS", `the solver of task ${args.id} announced no checkpoint source: pass --from <url or dir>`);
-        const bundle = loadBundle(await fetchBundle(bundleUri));
         const res = await checkTask({
           contracts: c,
           taskId,
           bundle,
           source,
-          device: args.device,
+          device,
           sample: { all: args.all, count: args.count, probability: args.probability, seed: args.seed },
           onEvent: (e) => {
             if (args.json) return;
@@ -64,7 +62,7 @@ export function registerVerifierTasks(pin: ScopeDefinition): void {
         if (mismatch && args.challenge) {
           const { challengeTask, taskTrajectory } = await import("../src/agents");
           const { createExecutor } = await import("../src/exec");
-          const executor = await createExecutor(bundle.program, { device: args.device });
+          const executor = await createExecutor(bundle.program, { device });
           try {
             const evidence = taskTrajectory(bundle, Number((await c.taskMarket.getTask(taskId)).totalSteps), { executor });
             game = await challengeTask(c, taskId, bundle, evidence, mismatch.index);

@@ -22,6 +22,7 @@ import { initialState } from "../pinir/quantize";
 import { deriveTrainStep } from "../pinir/train";
 import type { IntTensor, PinProgram } from "../pinir/types";
 import { batchLayout } from "../exec/train";
+import { announced, type PinpointContracts } from "../chain";
 
 /** A packaged dataset and its deterministic conversion (see src/data). */
 export type DatasetDescriptor =
@@ -239,4 +240,14 @@ export function makeTrainingBundle(opts: TrainingBundleOptions): TaskBundle {
       optimizer: "sgd",
     },
   };
+}
+
+/**
+ * The bundle of an on-chain task: from `uri` when given, else from the submitter's announcement;
+ * loaded (dataset rebuilt, commitments computed). Throws InputError NO_BUNDLE when there is none.
+ */
+export async function resolveTaskBundle(c: PinpointContracts, taskId: bigint, uri?: string): Promise<LoadedBundle> {
+  const where = uri ?? (await announced(c, taskId, "Bundle"));
+  if (!where) throw new InputError("NO_BUNDLE", `task ${taskId} has no announced bundle: pass --bundle <uri>`, { taskId: taskId.toString() });
+  return loadBundle(await fetchBundle(where));
 }
