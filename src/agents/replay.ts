@@ -36,7 +36,8 @@ export interface ReplayEntry {
   /** The DisputeGame event, e.g. "ClaimsPosted". */
   readonly event: string;
   /** The event's arguments (integers as bigint, levels as names, claims as 0x-hex), plus
-   *  `settlement` on GameResolved. */
+   *  `settlement` on the settling event (GameSettled, or GameResolved where the deciding move
+   *  also settles). */
   readonly fields: Readonly<Record<string, unknown>>;
   /** The DisputeGame function the transaction called ("choose", "oneStep", …) when it called the game directly. */
   readonly call?: string;
@@ -57,7 +58,7 @@ export interface ReplayEntry {
 }
 
 export interface ReplayTotals {
-  /** Transactions after the open (moves of either side, link proofs, a keeper's timeout). */
+  /** Transactions after the open (moves of either side, link proofs, timeout, settle). */
   readonly moves: number;
   /** Challenger decisions answering a solver post (choose, chooseElement, link contests). */
   readonly rounds: number;
@@ -79,11 +80,13 @@ export interface GameReplay {
   readonly interval: number;
   readonly entries: readonly ReplayEntry[];
   readonly totals: ReplayTotals;
-  /** Absent while the game is still open. */
+  /** Absent while the game is still being played. */
   readonly outcome?: {
     readonly winner: "solver" | "challenger";
     readonly byTimeout: boolean;
     readonly how: string;
+    /** Whether the TaskMarket and StakeManager have been settled (false: decided, `settle` due). */
+    readonly settled: boolean;
   };
 }
 
@@ -103,6 +106,19 @@ const DECIDED_BY: Readonly<Record<string, string>> = {
   proveBatchElement: "dataset opening",
   chooseElement: "non-zero padding element",
   timeout: "timeout",
+};
+
+/** Events that decide a game (GameResolved: a deciding move that also settles). */
+const DECIDING = new Set(["GameResolved", "GameDecided"]);
+/** Events whose transaction carries the settlement (TaskMarket / StakeManager events). */
+const SETTLING = new Set(["GameResolved", "GameSettled"]);
+
+/** "; "-prefixed words for the settlement records in `f.settlement` ("" when none). */
+const money = (f: Record<string, unknown>): string => {
+  const words = ((f.settlement as SettlementRecord[] | undefined) ?? [])
+    .map(describeSettlement)
+    .filter(Boolean);
+  return words.length ? `; ${words.join("; ")}` : "";
 };
 
 const levelName = (v: bigint | number): string => Level[Number(v)] ?? `level${String(v)}`;
@@ -228,17 +244,19 @@ export async function replayGame(
       const v = ev.args[i];
       fields[input.name] = input.name === "level" ? levelName(v as bigint) : plain(v);
     });
-    if (ev.name === "GameResolved") fields.settlement = settlementOf(c, t.receipt);
+    if (SETTLING.has(ev.name)) fields.settlement = settlementOf(c, t.receipt);
     const first = !charged.has(log.transactionHash);
     charged.add(log.transactionHash);
     let text = r.say(ev.name, role, fields, t.call?.name);
     // A transaction whose first event is a level change: say what its sender did first.
     if (first && ev.name === "LevelEntered" && t.call)
       text = `${r.did(role, t.call.name, t.call.args)}; ${text}`;
-    if (ev.name === "GameResolved") {
+    if (DECIDING.has(ev.name)) {
       const winner = Number(fields.winner) === Side.Solver ? "solver" : "challenger";
-      outcome = { winner, byTimeout: Boolean(fields.byTimeout), how: r.how(fields, t.call?.name) };
+      const how = r.how(fields, t.call?.name);
+      outcome = { winner, byTimeout: Boolean(fields.byTimeout), how, settled: ev.name === "GameResolved" };
     }
+    if (ev.name === "GameSettled" && outcome) outcome = { ...outcome, settled: true };
     entries.push({
       index: entries.length + 1,
       role,
@@ -359,12 +377,14 @@ class Narrator {
               : `${this.opLabel(this.opIndex)}'s output claims`;
         return `${role} contested ${what}`;
       }
-      case "GameResolved": {
+      case "GameResolved":
+      case "GameDecided": {
         const winner = Number(f.winner) === Side.Solver ? "solver" : "challenger";
-        const settle = (f.settlement as SettlementRecord[] | undefined) ?? [];
-        const money = settle.map(describeSettlement).filter(Boolean);
-        return `resolved: ${winner} won by ${this.how(f, call)}${call && call !== "timeout" ? ` (${role} called ${call})` : ""}${money.length ? `; ${money.join("; ")}` : ""}`;
+        const verb = event === "GameResolved" ? "resolved" : "decided";
+        return `${verb}: ${winner} won by ${this.how(f, call)}${call && call !== "timeout" ? ` (${role} called ${call})` : ""}${money(f)}`;
       }
+      case "GameSettled":
+        return `${role} settled the game${money(f) || "; nothing moved"}`;
       default:
         return `${role} ${event}`;
     }
@@ -507,7 +527,9 @@ export function transcriptLines(r: GameReplay): string[] {
     );
   const t = r.totals;
   lines.push(
-    r.outcome ? `outcome: ${r.outcome.winner} won by ${r.outcome.how}` : "outcome: the game is still open",
+    r.outcome
+      ? `outcome: ${r.outcome.winner} won by ${r.outcome.how}${r.outcome.settled ? "" : " (not settled yet: anyone may call settle)"}`
+      : "outcome: the game is still open",
     `${t.moves} moves after the open, ${t.rounds} rounds, ${t.transactions} transactions, gas ${gasText(t.gas)} (open ${gasText(t.openGas)}), ${t.seconds} s of chain time`,
   );
   return lines;
