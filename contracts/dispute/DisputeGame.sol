@@ -212,15 +212,15 @@ contract DisputeGame is IDisputeGame {
         uint8 kind = s.desc.kind;
         if (kind == SlotKindId.STATE) {
             LibDisputeProofs.checkInitialState(s.desc, s.stateProof, g.prevState, h);
-            _resolve(g, id, Side.Solver, false);
+            _decide(g, id, Side.Solver, false);
         } else if (kind == SlotKindId.CONST) {
             // INVARIANT: a const slot holds the program's committed constant.
             if (h != s.desc.constHash) revert DisputeMismatch(s.desc.constHash, h);
-            _resolve(g, id, Side.Solver, false);
+            _decide(g, id, Side.Solver, false);
         } else if (kind == SlotKindId.TEMP) {
             // INVARIANT: a temp slot is empty before op 1.
             if (h != bytes32(0)) revert DisputeMismatch(bytes32(0), h);
-            _resolve(g, id, Side.Solver, false);
+            _decide(g, id, Side.Solver, false);
         } else {
             // Input/target: the slot's shape and scale are the program's; its data is disputed
             // element by element against the dataset through a descent.
@@ -254,7 +254,7 @@ contract DisputeGame is IDisputeGame {
             g.element,
             p
         );
-        _resolve(g, id, value == int256(uint256(g.hiClaim)) ? Side.Solver : Side.Challenger, false);
+        _decide(g, id, value == int256(uint256(g.hiClaim)) ? Side.Solver : Side.Challenger, false);
     }
 
     /// @inheritdoc IDisputeGame
@@ -264,7 +264,7 @@ contract DisputeGame is IDisputeGame {
         _checkLevel(g, id, Level.FinalStateProof);
         _checkContext(g, ctx);
         LibDisputeProofs.checkFinalState(ctx.program, f, g.contested, g.highRoot, g.hiClaim);
-        _resolve(g, id, Side.Solver, false);
+        _decide(g, id, Side.Solver, false);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -311,7 +311,7 @@ contract DisputeGame is IDisputeGame {
         // INVARIANT: the posted size and reduction length are op j's.
         if (numel != g.numel) revert DisputeMismatch(bytes32(uint256(g.numel)), bytes32(numel));
         if (terms != g.termCount) revert DisputeMismatch(bytes32(uint256(g.termCount)), bytes32(terms));
-        _resolve(g, id, Side.Solver, false);
+        _decide(g, id, Side.Solver, false);
     }
 
     /// @inheritdoc IDisputeGame
@@ -345,7 +345,7 @@ contract DisputeGame is IDisputeGame {
         if (e >= g.numel) {
             // Padding past the last element must be zero: a non-zero one is a false commitment.
             if (value == 0) revert DisputeBadChoice(e, g.numel);
-            _resolve(g, id, Side.Challenger, false);
+            _decide(g, id, Side.Challenger, false);
             return;
         }
         g.element = uint64(e);
@@ -380,7 +380,7 @@ contract DisputeGame is IDisputeGame {
             [g.opsRoot, g.lowRoot], [uint256(g.opCount), g.opIndex, g.element, g.hi], op, opProof, operands
         );
         int256 computed = VERIFIER.step(op, a, b, int256(uint256(g.loClaim)));
-        _resolve(g, id, computed == int256(uint256(g.hiClaim)) ? Side.Solver : Side.Challenger, false);
+        _decide(g, id, computed == int256(uint256(g.hiClaim)) ? Side.Solver : Side.Challenger, false);
     }
 
     /// @inheritdoc IDisputeGame
@@ -392,7 +392,27 @@ contract DisputeGame is IDisputeGame {
         if (!c.expired(block.timestamp)) {
             revert DisputeClockRunning(id, mover, c.remaining(mover, block.timestamp));
         }
-        _resolve(g, id, mover == Side.Solver ? Side.Challenger : Side.Solver, true);
+        _decide(g, id, mover == Side.Solver ? Side.Challenger : Side.Solver, true);
+    }
+
+    /// @inheritdoc IDisputeGame
+    function settle(GameId id) external {
+        Game storage g = _games[id];
+        Level level = g.level;
+        // INVARIANT: a game is settled exactly once, and only after a move or timeout decided it.
+        if (level == Level.Settled) revert DisputeAlreadySettled(id);
+        if (level != Level.Decided) {
+            if (level == Level.None) revert DisputeUnknownGame(id);
+            revert DisputeNotDecided(id, level);
+        }
+        // Effects before interactions: the game is Settled before TaskMarket / StakeManager run.
+        g.level = Level.Settled;
+        Side winner = g.winner;
+        TaskId task = g.task;
+        emit GameSettled(id, task, winner, msg.sender);
+        LibDisputeProofs.settle(
+            address(TASK_MARKET), address(STAKE_MANAGER), task, g.challenger, g.solver, g.bond, winner == Side.Solver
+        );
     }
 
     // ------------------------------------------------------------------------------------------
@@ -550,14 +570,14 @@ contract DisputeGame is IDisputeGame {
     }
 
     // ------------------------------------------------------------------------------------------
-    // Internal: checks and settlement
+    // Internal: checks and decision
     // ------------------------------------------------------------------------------------------
 
     function _game(GameId id) internal view returns (Game storage g) {
         g = _games[id];
         // INVARIANT: the game exists and is still being played.
         if (g.level == Level.None) revert DisputeUnknownGame(id);
-        if (g.level == Level.Resolved) revert DisputeGameOver(id);
+        if (g.level >= Level.Decided) revert DisputeGameOver(id);
     }
 
     function _checkActive(Game storage g, GameId id) internal view {
@@ -588,19 +608,12 @@ contract DisputeGame is IDisputeGame {
         if (g.level != Level.Ops || g.lo != 0 || g.hi != g.opCount) revert DisputeLinkClosed(id);
     }
 
-    function _resolve(Game storage g, GameId id, Side winner, bool byTimeout) internal {
-        g.level = Level.Resolved;
+    /// @dev The deciding move's whole effect: the winner is recorded, nothing is paid. Settlement
+    ///      (TaskMarket resolution, bond slash/unlock) is {settle}'s, so that every move stays small.
+    function _decide(Game storage g, GameId id, Side winner, bool byTimeout) internal {
+        // INVARIANT: a decided game takes no more moves (`_game` reverts on Decided / Settled).
+        g.level = Level.Decided;
         g.winner = winner;
-        TaskId task = g.task;
-        address challenger = g.challenger;
-        uint256 bond = g.bond;
-        emit GameResolved(id, task, winner, byTimeout);
-        if (winner == Side.Solver) {
-            TASK_MARKET.resolveForSolver(task, challenger);
-            STAKE_MANAGER.slash(challenger, bond, g.solver);
-        } else {
-            TASK_MARKET.resolveForChallenger(task, challenger);
-            STAKE_MANAGER.unlock(challenger, bond);
-        }
+        emit GameDecided(id, g.task, winner, byTimeout);
     }
 }

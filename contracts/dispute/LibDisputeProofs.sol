@@ -3,6 +3,8 @@ pragma solidity ^0.8.28;
 
 import {IDisputeGame} from "../interfaces/IDisputeGame.sol";
 import {ITaskMarket} from "../interfaces/ITaskMarket.sol";
+import {IStakeManager} from "../interfaces/IStakeManager.sol";
+import {TaskId} from "../types/TaskId.sol";
 import {LibHash} from "../libraries/LibHash.sol";
 import {LibProofs} from "../libraries/LibProofs.sol";
 import {LibTensor} from "../libraries/LibTensor.sol";
@@ -13,7 +15,9 @@ import {OpDesc, SlotDesc, SlotKindId, ProgramInfo} from "../types/DisputeTypes.s
 /// @title LibDisputeProofs
 /// @notice The proof checks of {DisputeGame}'s level links, as an external (linked) library so
 ///         that the game stays under the contract size limit. Every function reverts with an
-///         {IDisputeGame} or ICommitErrors error when its proof does not hold.
+///         {IDisputeGame} or ICommitErrors error when its proof does not hold. Also holds the
+///         settlement calls of {IDisputeGame-settle} (run by delegatecall, so the TaskMarket and
+///         the StakeManager see the game as the caller and its roles apply).
 library LibDisputeProofs {
     /// @notice Domain tag of the chain program commitment (docs/DISPUTE.md §4).
     bytes1 internal constant PROGRAM_TAG = 0x08;
@@ -22,6 +26,29 @@ library LibDisputeProofs {
     ///         sha256(0x08 ‖ compilerHash ‖ u32(nOps) ‖ opsRoot ‖ u32(nSlots) ‖ slotsRoot ‖ u32(nState)).
     function programHash(ProgramInfo calldata p) public pure returns (bytes32) {
         return sha256(abi.encodePacked(PROGRAM_TAG, p.compilerHash, p.nOps, p.opsRoot, p.nSlots, p.slotsRoot, p.nState));
+    }
+
+    /// @notice Settlement of a decided game ({IDisputeGame-settle}): closes the dispute on the
+    ///         TaskMarket for the winner and slashes (solver won) or unlocks (challenger won) the
+    ///         challenger's bond. The caller has already marked the game Settled.
+    function settle(
+        address marketAddress,
+        address stakeManagerAddress,
+        TaskId task,
+        address challenger,
+        address solver,
+        uint256 bond,
+        bool solverWon
+    ) external {
+        ITaskMarket market = ITaskMarket(marketAddress);
+        IStakeManager stakes = IStakeManager(stakeManagerAddress);
+        if (solverWon) {
+            market.resolveForSolver(task, challenger);
+            stakes.slash(challenger, bond, solver);
+        } else {
+            market.resolveForChallenger(task, challenger);
+            stakes.unlock(challenger, bond);
+        }
     }
 
     /// @notice Validates {IDisputeGame-open}'s arguments against the TaskMarket.

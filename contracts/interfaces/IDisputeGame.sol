@@ -23,8 +23,13 @@ import {GameId, Side, Level, OpDesc, SlotDesc, ProgramInfo} from "../types/Dispu
 ///            where the challenger names an element;
 ///         4. Sums (reductions): D-ary dissection over partial sums s_0 = 0 .. s_K = out[e];
 ///         5. OneStep: operands proven against the agreed root R_{j−1}; the contract decides.
-///         Chess clocks per side; {timeout} is callable by anyone. Results settle through
-///         TaskMarket (resolveForSolver / resolveForChallenger) and the StakeManager (bond).
+///         Chess clocks per side; {timeout} is callable by anyone.
+///         Ending a game takes two transactions: the deciding move (a proof check, a link proof,
+///         a padding element or {timeout}) only records the winner (level Decided, {GameDecided});
+///         then anyone calls {settle} once, which settles through the TaskMarket
+///         (resolveForSolver / resolveForChallenger) and the StakeManager (bond slash / unlock)
+///         (level Settled, {GameSettled}). The TaskMarket counts the dispute as open until it
+///         is settled, so a decided but unsettled game still blocks `finalize`.
 interface IDisputeGame is ICommitErrors {
     // ----------------------------------------------------------------------------------------
     // Types
@@ -192,8 +197,12 @@ interface IDisputeGame is ICommitErrors {
     event ElementChosen(GameId indexed game, Level level, uint256 element, int256 value);
     /// @notice The challenger contested a link of level 2 (R_0 ← S_{t−1} + batch, or R_M → S_t).
     event LinkContested(GameId indexed game, Level level);
-    /// @notice The game ended; `winner` won (`byTimeout` if the loser ran out of time).
-    event GameResolved(GameId indexed game, TaskId indexed task, Side winner, bool byTimeout);
+    /// @notice The game was decided: `winner` won (`byTimeout` if the loser ran out of time). No
+    ///         more moves are accepted; nothing is paid until {settle} ({GameSettled}).
+    event GameDecided(GameId indexed game, TaskId indexed task, Side winner, bool byTimeout);
+    /// @notice `settledBy` settled the decided game: the TaskMarket closed the dispute for
+    ///         `winner` and the challenger's bond was slashed (solver won) or unlocked (challenger won).
+    event GameSettled(GameId indexed game, TaskId indexed task, Side winner, address settledBy);
 
     // ----------------------------------------------------------------------------------------
     // Errors
@@ -201,8 +210,12 @@ interface IDisputeGame is ICommitErrors {
 
     /// @notice No game has id `game`.
     error DisputeUnknownGame(GameId game);
-    /// @notice The game is over.
+    /// @notice The game is decided (or settled): no more moves.
     error DisputeGameOver(GameId game);
+    /// @notice {settle} was called on a game that is still being played (at level `level`).
+    error DisputeNotDecided(GameId game, Level level);
+    /// @notice {settle} was already called on this game: settlement happens exactly once.
+    error DisputeAlreadySettled(GameId game);
     /// @notice It is `expected`'s move and `caller` is not that side.
     error DisputeNotYourTurn(GameId game, Side expected, address caller);
     /// @notice The move does not apply at level `level`.
@@ -289,23 +302,27 @@ interface IDisputeGame is ICommitErrors {
     ///         Emits {LinkContested}.
     function contestOpOutput(GameId game) external;
 
-    /// @notice Solver, level OpOutputProof: proves the contested op-output claims. Wins the game.
+    /// @notice Solver, level OpOutputProof: proves the contested op-output claims. Decides the
+    ///         game for the solver ({GameDecided}; {settle} pays).
     function proveOpOutput(GameId game, OpOutputProof calldata proof) external;
 
     /// @notice Solver: reveals the disputed leaf of a tensor descent. Emits {LeafRevealed}.
     function revealLeaf(GameId game, bytes calldata leaf) external;
 
     /// @notice Challenger: names element `slot` (0..127) of the revealed leaf (re-supplied).
-    ///         Emits {ElementChosen}.
+    ///         Emits {ElementChosen}. A non-zero padding element decides the game for the
+    ///         challenger ({GameDecided}).
     function chooseElement(GameId game, bytes calldata leaf, uint256 slot) external;
 
     /// @notice Solver, level InitialSlotProof: proves the contested slot of R_0 (state: from
     ///         S_{t−1}; const: the program's hash; temp: zero; input/target: a descent over the
-    ///         batch tensor follows). Wins the game unless a batch descent follows.
+    ///         batch tensor follows). Decides the game for the solver ({GameDecided}) unless a
+    ///         batch descent follows.
     function proveInitialSlot(GameId game, Context calldata ctx, SlotArgs calldata args) external;
 
     /// @notice Either side, level BatchProof: opens the dataset element the batch view selects
-    ///         for the named batch element. The game ends: solver wins iff the values are equal.
+    ///         for the named batch element. Decides the game ({GameDecided}): the solver wins iff
+    ///         the values are equal.
     function proveBatchElement(
         GameId game,
         Context calldata ctx,
@@ -314,12 +331,13 @@ interface IDisputeGame is ICommitErrors {
     ) external;
 
     /// @notice Solver, level FinalStateProof: proves that the slot of R_M holding the next value
-    ///         of state tensor `contested` holds the state tensor hash the descent reached. Wins the game.
+    ///         of state tensor `contested` holds the state tensor hash the descent reached. Decides
+    ///         the game for the solver ({GameDecided}).
     function proveFinalState(GameId game, Context calldata ctx, FinalStateArgs calldata args) external;
 
     /// @notice Either side, level OneStep: re-proves op j's descriptor and supplies operand proofs
     ///         against R_{j−1}; the contract recomputes the transition with {IOneStepVerifier} and
-    ///         the game ends (solver wins iff its claim is right).
+    ///         decides the game ({GameDecided}; solver wins iff its claim is right).
     function oneStep(
         GameId game,
         OpDesc calldata op,
@@ -327,8 +345,16 @@ interface IDisputeGame is ICommitErrors {
         Operand[] calldata operands
     ) external;
 
-    /// @notice Anyone: ends a game whose side to move has run out of time; the other side wins.
+    /// @notice Anyone: decides a game whose side to move has run out of time for the other side
+    ///         ({GameDecided} with `byTimeout`).
     function timeout(GameId game) external;
+
+    /// @notice Anyone, once the game is Decided: settles it exactly once. Solver won →
+    ///         TaskMarket.resolveForSolver and the bond is slashed to the solver; challenger won →
+    ///         TaskMarket.resolveForChallenger and the bond is unlocked. The game becomes Settled.
+    ///         Emits {GameSettled}. Reverts {DisputeNotDecided} while the game is being played,
+    ///         {DisputeAlreadySettled} on a second call, {DisputeUnknownGame} for an unknown id.
+    function settle(GameId game) external;
 
     // ----------------------------------------------------------------------------------------
     // Views

@@ -44,8 +44,10 @@ enum Level {
     /// Link contest: the solver must prove op j's descriptor, its output slot update R_{j−1} → R_j
     /// and the posted output hash, size and reduction length.
     OpOutputProof,
-    /// The game is over (see `winner`).
-    Resolved
+    /// The game is decided (see `winner`): no more moves; {IDisputeGame.settle} is due.
+    Decided,
+    /// The decided game is settled: TaskMarket resolution and the bond's slash/unlock are done.
+    Settled
 }
 
 /// @notice PinIR opcodes as numbered on chain (docs/DISPUTE.md §4, src/dispute/descriptor.ts).

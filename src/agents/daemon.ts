@@ -12,7 +12,7 @@ import { createExecutor, type Device, type Executor } from "../exec";
 import type { Player, Trajectory } from "../dispute";
 import { fetchBundle, loadBundle, type LoadedBundle } from "./bundle";
 import { checkTask, type SampleOptions } from "./verifier";
-import { challengeTask, cheatingTrajectory, disputePlayer, gameOutcome, Side, taskTrajectory, tendGame } from "./dispute";
+import { challengeTask, cheatingTrajectory, disputePlayer, gameOutcome, Level, Side, taskTrajectory, tendGame } from "./dispute";
 import { solveTask, type SolverEvent } from "./solver";
 
 export type AgentEvent =
@@ -23,7 +23,8 @@ export type AgentEvent =
   | { readonly kind: "checked"; readonly taskId: bigint; readonly ok: boolean; readonly intervals: readonly number[]; readonly wrong?: number }
   | { readonly kind: "challenged"; readonly taskId: bigint; readonly game: bigint; readonly interval: number }
   | { readonly kind: "move"; readonly game: bigint; readonly move: string; readonly gas: bigint }
-  | { readonly kind: "resolved"; readonly game: bigint; readonly winner: "solver" | "challenger" }
+  /** The game is settled; `settleGas` when this agent sent the `settle` transaction. */
+  | { readonly kind: "resolved"; readonly game: bigint; readonly winner: "solver" | "challenger"; readonly settleGas?: bigint }
   | { readonly kind: "error"; readonly taskId?: bigint; readonly game?: bigint; readonly message: string };
 
 interface Common {
@@ -126,7 +127,12 @@ async function tendGames(o: Common, ws: Workspace, games: readonly { id: bigint;
       if (r.resolved) {
         ws.players.delete(id);
         acted = true;
-        o.onEvent?.({ kind: "resolved", game: id, winner: r.winner === Side.Solver ? "solver" : "challenger" });
+        o.onEvent?.({
+          kind: "resolved",
+          game: id,
+          winner: r.winner === Side.Solver ? "solver" : "challenger",
+          ...(r.settled ? { settleGas: r.settled.gas } : {}),
+        });
       }
     } catch (err) {
       report(o, undefined, id, err);
@@ -135,7 +141,7 @@ async function tendGames(o: Common, ws: Workspace, games: readonly { id: bigint;
   return acted;
 }
 
-/** Unresolved games on the chain filtered by side. */
+/** Unsettled games (being played, or decided and awaiting `settle`) on the chain filtered by side. */
 async function openGames(c: PinpointContracts, filter: { task?: bigint; challenger?: string }): Promise<{ id: bigint; task: bigint }[]> {
   const game = c.disputeGame;
   if (!game) return [];
@@ -143,7 +149,8 @@ async function openGames(c: PinpointContracts, filter: { task?: bigint; challeng
   const out: { id: bigint; task: bigint }[] = [];
   for (const e of events) {
     const g = await game.getGame(e.args.game);
-    if (Number(g.winner) === Side.None) out.push({ id: e.args.game as bigint, task: e.args.task as bigint });
+    // A decided game stays ours to tend until it is settled (tendGame settles it).
+    if (Number(g.level) !== Level.Settled) out.push({ id: e.args.game as bigint, task: e.args.task as bigint });
   }
   return out;
 }

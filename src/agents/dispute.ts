@@ -8,7 +8,7 @@ import { hexlify } from "ethers";
 import { commitDataset } from "../commit";
 import type { PinpointContracts } from "../chain";
 import { chainCall } from "../chain";
-import { ChainError, InputError } from "../errors";
+import { ChainError, InputError, PinpointError } from "../errors";
 import type { Executor } from "../exec";
 import {
   chainProgram,
@@ -17,6 +17,7 @@ import {
   readGame,
   Side,
   Level,
+  isDecided,
   Trajectory,
   type Fault,
   type MoveRecord,
@@ -107,37 +108,74 @@ export async function gamesOfTask(c: PinpointContracts, taskId: bigint): Promise
   return events.map((e) => e.args.game as bigint);
 }
 
-/** One round of an agent's attention to a game: move if it is our turn, or time out a silent opponent. */
-export async function tendGame(
-  c: PinpointContracts,
-  player: Player,
-  id: bigint,
-): Promise<{ resolved: boolean; winner?: Side; move?: MoveRecord; timedOut?: boolean }> {
-  const game = c.disputeGame!;
-  const g = await readGame(game, id);
-  if (g.level === Level.Resolved) return { resolved: true, winner: g.winner };
-  if (g.toMove === player.side) {
-    const move = await chainCall(`move in game ${id}`, async () => player.act(id));
-    return { resolved: false, ...(move ? { move } : {}) };
-  }
-  const [, solverLeft, challengerLeft] = await game.clockOf(id);
-  const left = g.toMove === Side.Solver ? solverLeft : challengerLeft;
-  if (left === 0n) {
-    await chainCall(`time out game ${id}`, async () => (await game.timeout(id)).wait());
-    const after = await readGame(game, id);
-    return { resolved: after.level === Level.Resolved, winner: after.winner, timedOut: true };
-  }
-  return { resolved: false };
+/** What one {@link tendGame} round did. */
+export interface TendResult {
+  /** The game is over and settled: nothing more to do. */
+  readonly resolved: boolean;
+  /** The winner once decided. */
+  readonly winner?: Side;
+  /** Our move, if we made one. */
+  readonly move?: MoveRecord;
+  /** We timed out the opponent. */
+  readonly timedOut?: boolean;
+  /** We settled the decided game (our `settle` transaction's gas); absent when someone else did. */
+  readonly settled?: { readonly gas: bigint };
 }
 
-/** The game's outcome once resolved, in words. */
-export async function gameOutcome(c: PinpointContracts, id: bigint): Promise<{ winner: "solver" | "challenger"; byTimeout: boolean }> {
+/**
+ * One round of an agent's attention to a game: move if it is our turn, or time out a silent
+ * opponent; once the game is decided (by our move, the timeout or anyone else), settle it.
+ * Settling is open to anyone and happens once: when another party (the opponent, a keeper)
+ * settles first, our `settle` reverts DisputeAlreadySettled and the round counts as done.
+ */
+export async function tendGame(c: PinpointContracts, player: Player, id: bigint): Promise<TendResult> {
+  const game = c.disputeGame!;
+  const g = await readGame(game, id);
+  if (g.level === Level.Settled) return { resolved: true, winner: g.winner };
+  if (g.level === Level.Decided) return settleDecided(c, id, g.winner);
+  let move: MoveRecord | undefined;
+  let timedOut = false;
+  if (g.toMove === player.side) {
+    const m = await chainCall(`move in game ${id}`, async () => player.act(id));
+    if (m) move = m;
+  } else {
+    const [, solverLeft, challengerLeft] = await game.clockOf(id);
+    const left = g.toMove === Side.Solver ? solverLeft : challengerLeft;
+    if (left !== 0n) return { resolved: false };
+    await chainCall(`time out game ${id}`, async () => (await game.timeout(id)).wait());
+    timedOut = true;
+  }
+  const after = await readGame(game, id);
+  const extra = { ...(move ? { move } : {}), ...(timedOut ? { timedOut } : {}) };
+  if (!isDecided(after.level)) return { resolved: false, ...extra };
+  return { ...(await settleDecided(c, id, after.winner)), ...extra };
+}
+
+/** Settles decided game `id`; "already settled" (a race with another settler) counts as done. */
+async function settleDecided(c: PinpointContracts, id: bigint, winner: Side): Promise<TendResult> {
+  const game = c.disputeGame!;
+  try {
+    const r = await chainCall(`settle game ${id}`, async () => (await game.settle(id)).wait());
+    return { resolved: true, winner, settled: { gas: r?.gasUsed ?? 0n } };
+  } catch (err) {
+    // INVARIANT: settlement happens once on chain; losing the race to another settler is success.
+    if (err instanceof PinpointError && err.code === "REVERT_DisputeAlreadySettled") return { resolved: true, winner };
+    throw err;
+  }
+}
+
+/** The game's outcome once decided, in words (`settled`: whether settlement has happened). */
+export async function gameOutcome(
+  c: PinpointContracts,
+  id: bigint,
+): Promise<{ winner: "solver" | "challenger"; byTimeout: boolean; settled: boolean }> {
   const game = c.disputeGame;
   if (!game) throw new ChainError("NO_DISPUTE_GAME", "no DisputeGame in this deployment");
-  const events = await game.queryFilter(game.filters.GameResolved(id));
-  if (!events.length) throw new ChainError("GAME_OPEN", `game ${id} is not resolved yet`);
+  const events = await game.queryFilter(game.filters.GameDecided(id));
+  if (!events.length) throw new ChainError("GAME_OPEN", `game ${id} is not decided yet`);
   const e = events[events.length - 1];
-  return { winner: Number(e.args.winner) === Side.Solver ? "solver" : "challenger", byTimeout: e.args.byTimeout };
+  const settled = (await game.queryFilter(game.filters.GameSettled(id))).length > 0;
+  return { winner: Number(e.args.winner) === Side.Solver ? "solver" : "challenger", byTimeout: e.args.byTimeout, settled };
 }
 
 /**

@@ -1,17 +1,19 @@
 /**
  * Plays a dispute game to the end between two {@link Player}s (tests, fault injection, bench,
  * demo): whoever is to move acts; a side that stays silent (or whose move reverts) is timed out
- * by a third party once its clock has run out. Time is advanced through a callback so the
- * driver runs on any chain (Hardhat's `time.increase` in tests).
+ * by a third party once its clock has run out. Once a move (or the timeout) has decided the
+ * game, the keeper settles it (`settle`: TaskMarket resolution and the bond), a transaction of
+ * its own. Time is advanced through a callback so the driver runs on any chain (Hardhat's
+ * `time.increase` in tests).
  */
 import type { DisputeGame } from "../../typechain-types";
 import { ChainError } from "../errors";
 import { type MoveRecord, type Player, readGame } from "./player";
-import { Level, Side } from "./types";
+import { isDecided, Level, Side } from "./types";
 
 export interface PlayOptions {
   readonly game: DisputeGame;
-  /** Signs the timeout call (anyone may). */
+  /** Signs the timeout and settle calls (anyone may). */
   readonly keeper: DisputeGame;
   readonly solver: Player;
   readonly challenger: Player;
@@ -19,6 +21,8 @@ export interface PlayOptions {
   readonly advanceTime: (seconds: number) => Promise<void>;
   /** Safety limit on moves (default 200). */
   readonly maxMoves?: number;
+  /** Settle the decided game (default true); false leaves it Decided for the caller. */
+  readonly settle?: boolean;
 }
 
 export interface PlayResult {
@@ -27,10 +31,15 @@ export interface PlayResult {
   readonly moves: MoveRecord[];
   /** Moves that reverted (corrupted proofs), with the error names. */
   readonly rejected: { side: Side; level: Level; error: string }[];
+  /** Whether the game was settled (level Settled). */
+  readonly settled: boolean;
+  /** gasUsed of the `settle` transaction (0 when not settled here). */
+  readonly settleGas: bigint;
+  /** Gas of every move plus the settlement (the open excluded). */
   readonly totalGas: bigint;
 }
 
-/** Plays game `id` to resolution. */
+/** Plays game `id` until it is decided, then settles it (unless `settle: false`). */
 export async function playGame(id: bigint, o: PlayOptions): Promise<PlayResult> {
   const moves: MoveRecord[] = [];
   const rejected: { side: Side; level: Level; error: string }[] = [];
@@ -38,7 +47,7 @@ export async function playGame(id: bigint, o: PlayOptions): Promise<PlayResult> 
   const limit = o.maxMoves ?? 200;
   for (let i = 0; i < limit; i++) {
     const g = await readGame(o.game, id);
-    if (g.level === Level.Resolved) break;
+    if (isDecided(g.level)) break;
     const player = g.toMove === Side.Solver ? o.solver : o.challenger;
     let rec: MoveRecord | null = null;
     if (!silent.has(g.toMove)) {
@@ -61,15 +70,24 @@ export async function playGame(id: bigint, o: PlayOptions): Promise<PlayResult> 
     const r = await tx.wait();
     moves.push({ side: Side.None, move: "timeout", level: g.level, gas: r?.gasUsed ?? 0n });
   }
+  const decided = await o.game.getGame(id);
+  if (!isDecided(Number(decided.level) as Level)) throw new ChainError("DISPUTE_UNFINISHED", `game ${id} did not finish within ${limit} moves`);
+  let settleGas = 0n;
+  if (o.settle !== false && Number(decided.level) === Level.Decided) {
+    const r = await (await o.keeper.settle(id)).wait();
+    settleGas = r?.gasUsed ?? 0n;
+  }
   const final = await o.game.getGame(id);
-  if (Number(final.level) !== Level.Resolved) throw new ChainError("DISPUTE_UNFINISHED", `game ${id} did not finish within ${limit} moves`);
   const last = moves.at(-1);
+  const moveGas = moves.reduce((a, m) => a + m.gas, 0n);
   return {
     winner: Number(final.winner) as Side,
     byTimeout: last?.move === "timeout",
     moves,
     rejected,
-    totalGas: moves.reduce((a, m) => a + m.gas, 0n),
+    settled: Number(final.level) === Level.Settled,
+    settleGas,
+    totalGas: moveGas + settleGas,
   };
 }
 

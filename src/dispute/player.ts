@@ -20,7 +20,7 @@ import { type ChainProgram, opDescProof, slotDescProof } from "./descriptor";
 import type { Trajectory } from "./evidence";
 import { descendants, descentLevels, listLevels, listNode, midpoints, point, segments, tensorNode } from "./geometry";
 import { operandIndicesOf, reductionLengthOf } from "./semantics";
-import { type GameContext, Level, type OpDesc, Side, type SlotDesc } from "./types";
+import { type GameContext, isDecided, Level, type OpDesc, Side, type SlotDesc } from "./types";
 
 /** A game as read from chain (numbers are safe integers). */
 export interface GameView {
@@ -128,7 +128,7 @@ export class Player {
    */
   async act(id: bigint): Promise<MoveRecord | null> {
     const g = await readGame(this.o.game, id);
-    if (g.level === Level.Resolved || g.toMove !== this.o.side) return null;
+    if (isDecided(g.level) || g.toMove !== this.o.side) return null;
     const s = this.o.strategy;
     const n = this.moves;
     if (s?.silentFrom !== undefined && n >= s.silentFrom) return null;

@@ -27,7 +27,15 @@ export enum Level {
   FinalState = 12,
   FinalStateProof = 13,
   OpOutputProof = 14,
-  Resolved = 15,
+  /** Decided: the winner is recorded, no more moves; `settle` is due. */
+  Decided = 15,
+  /** Settled: TaskMarket resolution and the bond's slash/unlock are done. */
+  Settled = 16,
+}
+
+/** Whether a game at `level` takes no more moves (decided, settled or not). */
+export function isDecided(level: Level): boolean {
+  return level === Level.Decided || level === Level.Settled;
 }
 
 /** Fixed-layout op descriptor (Solidity `OpDesc`). Shapes and scalars as plain safe integers. */

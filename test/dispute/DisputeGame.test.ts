@@ -6,6 +6,9 @@ import { DisputeDefaults } from "../../deploy/modules/Dispute";
 import { Level, midpoints, Side, Trajectory } from "../../src/dispute";
 import {
   BOND,
+  SINK_BPS,
+  SOLVER_STAKE,
+  REWARD,
   checkpointProof,
   deploySystem,
   firstDisputedInterval,
@@ -194,9 +197,107 @@ describe("DisputeGame", () => {
       await expect(s.game.connect(s.solver).postTables(id, { root0: mids[0], rootM: mids[0], mids: [] }))
         .to.be.revertedWithCustomError(s.game, "DisputeClockExpired")
         .withArgs(id, Side.Solver);
-      await expect(s.game.connect(s.keeper).timeout(id)).to.emit(s.game, "GameResolved").withArgs(id, task.taskId, Side.Challenger, true);
+      await expect(s.game.connect(s.keeper).timeout(id)).to.emit(s.game, "GameDecided").withArgs(id, task.taskId, Side.Challenger, true);
       await expect(s.game.timeout(id)).to.be.revertedWithCustomError(s.game, "DisputeGameOver").withArgs(id);
       expect(Number((await s.game.getGame(id)).winner)).to.equal(Side.Challenger);
+    });
+  });
+
+  describe("settlement (decide, then settle)", () => {
+    const sink = (x: bigint) => (x * SINK_BPS) / 10_000n;
+
+    it("a deciding move only records the winner; anyone settles once, with exact balances", async () => {
+      const { s, task, id } = await openedGame();
+      const solverBefore = await s.stakeManager.balancesOf(s.solver.address);
+      const chBefore = await s.stakeManager.balancesOf(s.challenger.address);
+      expect(chBefore.locked).to.equal(BOND);
+      // The solver stays silent: the keeper's timeout decides for the challenger, and pays nothing.
+      await time.increase(DisputeDefaults.clockBudget + 1);
+      const decide = s.game.connect(s.keeper).timeout(id);
+      await expect(decide).to.emit(s.game, "GameDecided").withArgs(id, task.taskId, Side.Challenger, true);
+      await expect(decide).to.not.emit(s.game, "GameSettled");
+      await expect(decide).to.not.emit(s.market, "DisputeResolved");
+      let g = await s.game.getGame(id);
+      expect(Number(g.level)).to.equal(Level.Decided);
+      expect(Number(g.winner)).to.equal(Side.Challenger);
+      expect(await s.stakeManager.balancesOf(s.solver.address)).to.deep.equal(solverBefore);
+      expect(await s.stakeManager.balancesOf(s.challenger.address)).to.deep.equal(chBefore);
+      expect((await s.market.getTask(task.taskId)).openDisputes).to.equal(1n);
+      // No more moves once decided.
+      await expect(s.game.connect(s.solver).bisect(id, [])).to.be.revertedWithCustomError(s.game, "DisputeGameOver").withArgs(id);
+      await expect(s.game.timeout(id)).to.be.revertedWithCustomError(s.game, "DisputeGameOver").withArgs(id);
+      // A third party (neither solver nor challenger) settles.
+      const settle = s.game.connect(s.keeper).settle(id);
+      await expect(settle).to.emit(s.game, "GameSettled").withArgs(id, task.taskId, Side.Challenger, s.keeper.address);
+      await expect(settle).to.emit(s.market, "TaskRejected").withArgs(task.taskId, s.solver.address, s.challenger.address, SOLVER_STAKE);
+      await expect(settle).to.emit(s.market, "DisputeResolved").withArgs(task.taskId, s.challenger.address, false, 0);
+      g = await s.game.getGame(id);
+      expect(Number(g.level)).to.equal(Level.Settled);
+      expect(Number(g.winner)).to.equal(Side.Challenger);
+      const solverAfter = await s.stakeManager.balancesOf(s.solver.address);
+      const chAfter = await s.stakeManager.balancesOf(s.challenger.address);
+      expect(solverAfter.free).to.equal(solverBefore.free);
+      expect(solverAfter.locked).to.equal(solverBefore.locked - SOLVER_STAKE);
+      expect(chAfter.free).to.equal(chBefore.free + BOND + SOLVER_STAKE - sink(SOLVER_STAKE));
+      expect(chAfter.locked).to.equal(0n);
+      expect((await s.market.getTask(task.taskId)).openDisputes).to.equal(0n);
+    });
+
+    it("settle twice reverts DisputeAlreadySettled, whoever calls it, and changes nothing", async () => {
+      const { s, id } = await openedGame();
+      await time.increase(DisputeDefaults.clockBudget + 1);
+      await s.game.connect(s.keeper).timeout(id);
+      await s.game.connect(s.challenger).settle(id);
+      const balances = async () =>
+        Promise.all([s.solver, s.challenger, s.keeper].map((a) => s.stakeManager.balancesOf(a.address)));
+      const before = await balances();
+      for (const who of [s.challenger, s.solver, s.keeper]) {
+        await expect(s.game.connect(who).settle(id)).to.be.revertedWithCustomError(s.game, "DisputeAlreadySettled").withArgs(id);
+      }
+      expect(await balances()).to.deep.equal(before);
+    });
+
+    it("settle before the decision reverts DisputeNotDecided; an unknown game reverts DisputeUnknownGame", async () => {
+      const { s, task, id } = await openedGame();
+      await expect(s.game.connect(s.keeper).settle(id)).to.be.revertedWithCustomError(s.game, "DisputeNotDecided").withArgs(id, Level.Steps);
+      // Still not settleable mid-game (after a move) nor once the clock ran out without a timeout call.
+      const mids = midpoints(4, 8, DisputeDefaults.degree).map((p) => task.solverTraj.stateHashHex(p));
+      await s.game.connect(s.solver).bisect(id, mids);
+      await time.increase(DisputeDefaults.clockBudget + 1);
+      await expect(s.game.connect(s.solver).settle(id)).to.be.revertedWithCustomError(s.game, "DisputeNotDecided").withArgs(id, Level.Steps);
+      await expect(s.game.settle(999)).to.be.revertedWithCustomError(s.game, "DisputeUnknownGame").withArgs(999);
+      expect((await s.market.getTask(task.taskId)).openDisputes).to.equal(1n);
+    });
+
+    it("finalize stays blocked while a decided game is unsettled; settle unblocks it (solver paid, bond slashed)", async () => {
+      const s = await loadFixture(deploySystem);
+      const w = irisWorkload();
+      // An honest solver; a challenger opens on interval 1 anyway and then stays silent.
+      const task = await submittedTask(s, w, 8, 4);
+      const { id } = await openGame(s, w, task, s.challenger, 1);
+      await player(s, w, Side.Solver, s.solver, task.solverTraj).act(id);
+      const [, , challengerLeft] = await s.game.clockOf(id);
+      await time.increase(Number(challengerLeft) + 1);
+      await expect(s.game.connect(s.keeper).timeout(id)).to.emit(s.game, "GameDecided").withArgs(id, task.taskId, Side.Solver, true);
+      const t = await s.market.getTask(task.taskId);
+      if (BigInt(await time.latest()) < t.deadline) await time.increaseTo(t.deadline);
+      await expect(s.market.finalize(task.taskId)).to.be.revertedWithCustomError(s.market, "TaskMarketDisputesOpen").withArgs(task.taskId, 1);
+      const solverTokens = await s.token.balanceOf(s.solver.address);
+      const solverStake = await s.stakeManager.balancesOf(s.solver.address);
+      const chStake = await s.stakeManager.balancesOf(s.challenger.address);
+      await expect(s.game.connect(s.solver).settle(id))
+        .to.emit(s.market, "DisputeResolved")
+        .withArgs(task.taskId, s.challenger.address, true, 0);
+      const chAfter = await s.stakeManager.balancesOf(s.challenger.address);
+      expect(chAfter.free).to.equal(chStake.free);
+      expect(chAfter.locked).to.equal(chStake.locked - BOND);
+      const afterSettle = await s.stakeManager.balancesOf(s.solver.address);
+      expect(afterSettle.free).to.equal(solverStake.free + BOND - sink(BOND));
+      await s.market.connect(s.keeper).finalize(task.taskId);
+      expect(await s.token.balanceOf(s.solver.address)).to.equal(solverTokens + REWARD);
+      const paid = await s.stakeManager.balancesOf(s.solver.address);
+      expect(paid.locked).to.equal(afterSettle.locked - SOLVER_STAKE);
+      expect(paid.free).to.equal(afterSettle.free + SOLVER_STAKE);
     });
   });
 });

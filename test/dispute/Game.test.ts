@@ -287,12 +287,14 @@ describe("DisputeGame: full games on the Iris MLP train step", () => {
         : player(s, w, Side.Challenger, s.challenger, new Trajectory(w.program, w.dataset, w.s0, 8));
     for (let k = 0; k < 60; k++) {
       const g = await s.game.getGame(id);
-      if (Number(g.level) === Level.Resolved) break;
+      if (Number(g.level) === Level.Decided) break;
       const [toMove] = await s.game.clockOf(id);
       const rec = await fresh(Number(toMove) as Side).act(id);
       expect(rec, `move ${k}`).to.not.equal(null);
     }
+    await s.game.connect(s.challenger).settle(id);
     const g = await s.game.getGame(id);
+    expect(Number(g.level)).to.equal(Level.Settled);
     expect(Number(g.winner)).to.equal(Side.Challenger);
     expect(ethers.isHexString(g.hiClaim)).to.equal(true);
   });

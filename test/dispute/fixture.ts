@@ -280,7 +280,8 @@ export async function playFaultScenario(s: System, w: Workload, seed: number): P
       const after = await bal();
       const sink = (x: bigint) => (x * SINK_BPS) / 10_000n;
       const balancesOk =
-        result.winner === Side.Solver
+        result.settled &&
+        (result.winner === Side.Solver
           ? after.challenger.free === before.challenger.free - BOND &&
             after.challenger.locked === before.challenger.locked &&
             after.solver.free === before.solver.free - SOLVER_STAKE + BOND - sink(BOND) &&
@@ -288,7 +289,7 @@ export async function playFaultScenario(s: System, w: Workload, seed: number): P
           : after.challenger.free === before.challenger.free + SOLVER_STAKE - sink(SOLVER_STAKE) &&
             after.challenger.locked === before.challenger.locked &&
             after.solver.free === before.solver.free - SOLVER_STAKE &&
-            after.solver.locked === before.solver.locked;
+            after.solver.locked === before.solver.locked);
       return {
         label: sc.label,
         honest: sc.honest,
