@@ -134,7 +134,7 @@ export function registerDisputeTasks(pin: ScopeDefinition): void {
           };
           output(args.json, value, () => [
             run.status === "resolved"
-              ? `game ${gameId} resolved: ${run.winner} won${run.byTimeout ? " by timeout" : ""} (${run.winner === args.side ? "we won" : "we lost"}); ${run.moves.length} moves made in this run, gas ${gas(run.moves.reduce((s, m) => s + m.gas, 0n))}`
+              ? `game ${gameId} resolved: ${run.winner} won${run.byTimeout ? " by timeout" : ""} (${run.winner === args.side ? "we won" : "we lost"}); ${run.moves.length} move${run.moves.length === 1 ? "" : "s"} made in this run, gas ${gas(run.moves.reduce((s, m) => s + m.gas, 0n))}`
               : `game ${gameId} is still open after waiting ${args.maxWait} s for the opponent: run \`pin dispute ${gameId} --side ${args.side}\` again to go on`,
           ]);
         } finally {

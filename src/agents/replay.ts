@@ -595,15 +595,16 @@ export interface DisputeRun {
   readonly side: Side;
   /** Moves this run made (a restarted run lists only its own). */
   readonly moves: readonly MoveRecord[];
-  /** "open" when the run gave up waiting (maxWaitSeconds) before the game resolved. */
+  /** "open" when the run gave up waiting (maxWaitSeconds) before the game was decided and settled. */
   readonly status: "resolved" | "open";
   readonly winner?: "solver" | "challenger";
   readonly byTimeout?: boolean;
 }
 
 /**
- * Tends game `gameId` for `player` until it resolves: moves whenever it is the player's turn,
- * times out an opponent whose clock has run out, and otherwise polls. All state comes from the
+ * Tends game `gameId` for `player` until it is decided and settled: moves whenever it is the
+ * player's turn, times out an opponent whose clock has run out, settles the decided game (a
+ * `settle` it sends is listed as a move), and otherwise polls. All state comes from the
  * chain, so a run can be stopped and restarted at any point. With `maxWaitSeconds`, returns
  * status "open" once the game has not changed for that long (a silent opponent whose clock has
  * not yet run out). Throws ChainError CLOCK_EXPIRED when the player's own clock has run out.
@@ -648,6 +649,11 @@ export async function seeGameThrough(
       opts.onEvent?.({ kind: "move", move: r.move });
     }
     if (r.timedOut) opts.onEvent?.({ kind: "timedOut", opponent });
+    if (r.settled) {
+      const settle: MoveRecord = { side, move: "settle", level: Level.Decided, gas: r.settled.gas };
+      moves.push(settle);
+      opts.onEvent?.({ kind: "move", move: settle });
+    }
     if (r.resolved) {
       const o = await gameOutcome(c, gameId);
       return { game: gameId, side, moves, status: "resolved", winner: o.winner, byTimeout: o.byTimeout };

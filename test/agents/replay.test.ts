@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import type { EventFragment } from "ethers";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import {
   challengeTask,
@@ -18,7 +19,7 @@ import {
   type MoveRecord,
   type Strategy,
 } from "../../src/agents";
-import { chainProgram, type Player, type Trajectory } from "../../src/dispute";
+import { chainProgram, Level, type Player, type Trajectory } from "../../src/dispute";
 import { depositStake, type PinpointContracts } from "../../src/chain";
 import { ChainError, InputError } from "../../src/errors";
 import { createExecutor, type Executor } from "../../src/exec";
@@ -46,12 +47,17 @@ async function playOut(
       return { resolved: false };
     }
   };
+  type Round = { resolved: boolean; move?: MoveRecord; settled?: { gas: bigint } };
+  const record = (side: Side, r: Round) => {
+    if (r.move) moves.push(r.move);
+    if (r.settled) moves.push({ side, move: "settle", level: Level.Decided, gas: r.settled.gas });
+  };
   for (let i = 0; i < 400; i++) {
-    const a: { resolved: boolean; move?: MoveRecord } = await tend(cs, solver);
-    if (a.move) moves.push(a.move);
+    const a: Round = await tend(cs, solver);
+    record(Side.Solver, a);
     if (a.resolved) return moves;
-    const b: { resolved: boolean; move?: MoveRecord } = await tend(cv, challenger);
-    if (b.move) moves.push(b.move);
+    const b: Round = await tend(cv, challenger);
+    record(Side.Challenger, b);
     if (b.resolved) return moves;
     if (!a.move && !b.move) await time.increase(24 * 3600);
   }
@@ -125,31 +131,24 @@ async function playedGame() {
 }
 
 describe("agents: game replay and dispute sessions", function () {
-  it("has one entry per game event, in block/log order, from GameOpened to GameResolved", async function () {
+  it("has one entry per game event, in block/log order, from GameOpened to the settlement", async function () {
     const f = await loadFixture(playedGame);
     const r = await replayGame(f.c, f.id);
     const game = f.c.disputeGame!;
-    // Independently: each event type's own filter on this game, merged in block/log order.
-    const f2 = game.filters;
-    const filters = [
-      f2.GameOpened(f.id),
-      f2.ClaimsPosted(f.id),
-      f2.ClaimChosen(f.id),
-      f2.LevelEntered(f.id),
-      f2.TablesPosted(f.id),
-      f2.OpOutputPosted(f.id),
-      f2.LeafRevealed(f.id),
-      f2.ElementChosen(f.id),
-      f2.LinkContested(f.id),
-      f2.GameResolved(f.id),
-    ];
-    const events = (
-      await Promise.all(filters.map((q) => game.queryFilter(q as Parameters<typeof game.queryFilter>[0])))
-    )
-      .flat()
-      .sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
-    expect(r.entries.map((e) => e.event)).to.deep.equal(events.map((e) => e.eventName));
-    expect(r.entries.map((e) => e.tx)).to.deep.equal(events.map((e) => e.transactionHash));
+    // Independently: each DisputeGame event type's own topic filter on this game, merged in block/log order.
+    const provider = game.runner!.provider!;
+    const events: { name: string; tx: string; block: number; index: number }[] = [];
+    const kinds: EventFragment[] = [];
+    game.interface.forEachEvent((ev) => kinds.push(ev));
+    for (const ev of kinds) {
+      const topics = game.interface.encodeFilterTopics(ev, [f.id]);
+      const logs = await provider.getLogs({ address: await game.getAddress(), topics, fromBlock: 0 });
+      for (const l of logs)
+        events.push({ name: ev.name, tx: l.transactionHash, block: l.blockNumber, index: l.index });
+    }
+    events.sort((a, b) => a.block - b.block || a.index - b.index);
+    expect(r.entries.map((e) => e.event)).to.deep.equal(events.map((e) => e.name));
+    expect(r.entries.map((e) => e.tx)).to.deep.equal(events.map((e) => e.tx));
     expect(r.entries.map((e) => e.index)).to.deep.equal(events.map((_, i) => i + 1));
     for (let i = 1; i < r.entries.length; i++) {
       const [a, b] = [r.entries[i - 1], r.entries[i]];
@@ -161,13 +160,20 @@ describe("agents: game replay and dispute sessions", function () {
     }
     expect(r.entries[0].event).to.equal("GameOpened");
     expect(r.entries[0].role).to.equal("challenger");
-    const last = r.entries[r.entries.length - 1];
-    expect(last.event).to.equal("GameResolved");
-    expect(last.fields.winner).to.equal(BigInt(Side.Challenger));
-    expect(last.text).to.match(
-      /^resolved: challenger won by one-step check of op \d+ \(MatMul\), element \d+/,
+    // The deciding one-step check, then the settlement (the solver's agent settles what it decided).
+    const [decided, settled] = r.entries.slice(-2);
+    expect(decided).to.deep.include({ event: "GameDecided", role: "solver", call: "oneStep" });
+    expect(decided.fields.winner).to.equal(BigInt(Side.Challenger));
+    expect(decided.text).to.match(
+      /^decided: challenger won by one-step check of op \d+ \(MatMul\), element \d+ \(solver called oneStep\)$/,
     );
-    expect(r.outcome).to.deep.include({ winner: "challenger", byTimeout: false });
+    expect(settled).to.deep.include({ event: "GameSettled", role: "solver", call: "settle" });
+    expect(r.outcome).to.deep.equal({
+      winner: "challenger",
+      byTimeout: false,
+      how: decided.text.match(/by (.*) \(solver/)![1],
+      settled: true,
+    });
     expect(r.task).to.equal(f.taskId);
     expect(r.solver).to.equal(f.solver.address);
     expect(r.challenger).to.equal(f.verifier.address);
@@ -220,7 +226,7 @@ describe("agents: game replay and dispute sessions", function () {
       ),
     );
     const resolved = texts[texts.length - 1];
-    expect(resolved).to.include("task 1 rejected, solver stake 100.0 slashed");
+    expect(resolved).to.match(/^solver settled the game; task 1 rejected, solver stake 100\.0 slashed; /);
     expect(resolved).to.match(/slashed 100\.0 \(80\.0 to 0x\w+….*, 20\.0 to the sink\)/);
     expect(resolved).to.include("10.0 of");
     const settlement = r.entries[r.entries.length - 1].fields.settlement as { event: string }[];
@@ -246,7 +252,7 @@ describe("agents: game replay and dispute sessions", function () {
     );
   });
 
-  it("names a keeper that times out a silent side, and a game still open", async function () {
+  it("names a keeper that times out a silent side and settles the game; a game still open or not yet settled", async function () {
     const f = await loadFixture(agentsFixture);
     const executor = await createExecutor(bundle.program);
     try {
@@ -264,13 +270,35 @@ describe("agents: game replay and dispute sessions", function () {
       // The solver never moves; the submitter (a third party) calls timeout after the clock runs out.
       await time.increase(7 * 24 * 3600);
       await (await f.c.disputeGame!.timeout(id)).wait();
+      const decided = await replayGame(f.c, id);
+      const last = decided.entries[decided.entries.length - 1];
+      expect(last).to.deep.include({ event: "GameDecided", role: "keeper", call: "timeout" });
+      expect(last.text).to.equal("decided: challenger won by timeout");
+      expect(decided.outcome).to.deep.equal({
+        winner: "challenger",
+        byTimeout: true,
+        how: "timeout",
+        settled: false,
+      });
+      expect(transcriptLines(decided)).to.include(
+        "outcome: challenger won by timeout (not settled yet: anyone may call settle)",
+      );
+      // The keeper settles too.
+      await (await f.c.disputeGame!.settle(id)).wait();
       const r = await replayGame(f.c, id);
-      const last = r.entries[r.entries.length - 1];
-      expect(last.role).to.equal("keeper");
-      expect(last.call).to.equal("timeout");
-      expect(last.text).to.match(/^resolved: challenger won by timeout/);
-      expect(r.outcome).to.deep.equal({ winner: "challenger", byTimeout: true, how: "timeout" });
-      expect(r.totals).to.include({ moves: 1, rounds: 0, transactions: 2 });
+      const settled = r.entries[r.entries.length - 1];
+      expect(settled).to.deep.include({ event: "GameSettled", role: "keeper", call: "settle" });
+      expect(settled.text).to.match(
+        /^keeper settled the game; task 1 rejected, solver stake 100\.0 slashed; /,
+      );
+      expect(r.outcome).to.deep.equal({
+        winner: "challenger",
+        byTimeout: true,
+        how: "timeout",
+        settled: true,
+      });
+      expect(transcriptLines(r)).to.include("outcome: challenger won by timeout");
+      expect(r.totals).to.include({ moves: 2, rounds: 0, transactions: 3 });
     } finally {
       await executor.dispose();
     }
@@ -301,10 +329,16 @@ describe("agents: game replay and dispute sessions", function () {
       expect(texts(r).some((t) => /^challenger named element 3 \(claimed value -?\d+\)$/.test(t))).to.equal(
         true,
       );
-      expect(r.outcome).to.deep.equal({ winner: "challenger", byTimeout: false, how: "dataset opening" });
-      expect(r.entries.at(-1)!.call).to.equal("proveBatchElement");
+      expect(r.outcome).to.deep.equal({
+        winner: "challenger",
+        byTimeout: false,
+        how: "dataset opening",
+        settled: true,
+      });
+      expect(r.entries.find((e) => e.event === "GameDecided")!.call).to.equal("proveBatchElement");
+      const decisions = ["choose", "chooseElement", "contestInitial", "contestFinal", "contestOpOutput"];
       expect(r.totals.rounds).to.equal(
-        r.entries.filter((e) => e.role === "challenger" && e.gas > 0n).length - 1,
+        r.entries.filter((e) => e.role === "challenger" && e.gas > 0n && decisions.includes(e.call!)).length,
       );
     });
 
@@ -321,10 +355,21 @@ describe("agents: game replay and dispute sessions", function () {
       expect(texts(r)).to.include(
         "game entered level FinalStateProof: the solver must prove the contested state tensor from R_M",
       );
-      const last = r.entries.at(-1)!;
-      expect(last).to.deep.include({ role: "challenger", call: "timeout" });
-      expect(last.text).to.match(/^resolved: challenger won by timeout; task 1 rejected/);
-      expect(r.outcome).to.deep.equal({ winner: "challenger", byTimeout: true, how: "timeout" });
+      // The challenger's agent times the silent solver out, then settles.
+      const [decided, settled] = r.entries.slice(-2);
+      expect(decided).to.deep.include({
+        event: "GameDecided",
+        role: "challenger",
+        call: "timeout",
+        text: "decided: challenger won by timeout",
+      });
+      expect(settled.text).to.match(/^challenger settled the game; task 1 rejected/);
+      expect(r.outcome).to.deep.equal({
+        winner: "challenger",
+        byTimeout: true,
+        how: "timeout",
+        settled: true,
+      });
     });
 
     it("a challenger that contests correct op-output claims loses to the op-output proof and is slashed", async function () {
@@ -343,9 +388,10 @@ describe("agents: game replay and dispute sessions", function () {
           ),
         ),
       ).to.equal(true);
-      const last = r.entries.at(-1)!;
-      expect(last.text).to.match(
-        /^resolved: solver won by op-output proof \(solver called proveOpOutput\); 0x\w+….* slashed 10\.0 \(8\.0 to 0x\w+….*, 2\.0 to the sink\)$/,
+      const [decided, settled] = r.entries.slice(-2);
+      expect(decided.text).to.equal("decided: solver won by op-output proof (solver called proveOpOutput)");
+      expect(settled.text).to.match(
+        /^solver settled the game; 0x\w+….* slashed 10\.0 \(8\.0 to 0x\w+….*, 2\.0 to the sink\)$/,
       );
       expect(r.outcome).to.deep.include({ winner: "solver", how: "op-output proof" });
       expect(r.totals.gas).to.equal(r.totals.openGas + moves.reduce((a, m) => a + m.gas, 0n));
@@ -413,8 +459,10 @@ describe("agents: game replay and dispute sessions", function () {
       ]);
       for (const r of [s, c])
         expect(r).to.deep.include({ status: "resolved", winner: "challenger", byTimeout: false });
-      expect(s.moves.at(-1)!.move).to.match(/^oneStep:/);
+      expect(s.moves.some((m) => m.move.startsWith("oneStep:"))).to.equal(true);
       expect(c.moves[0].move).to.equal("choose:Steps");
+      // Exactly one of the two settles (the other finds the game settled, or loses the race harmlessly).
+      expect([...s.moves, ...c.moves].filter((m) => m.move === "settle")).to.have.length(1);
     });
 
     it("times out an opponent whose clock has run out; a side whose own clock ran out gets CLOCK_EXPIRED", async function () {
@@ -431,8 +479,10 @@ describe("agents: game replay and dispute sessions", function () {
         pollMs: 5,
         onEvent: (e) => events.push(e),
       });
-      expect(r).to.deep.include({ status: "resolved", winner: "challenger", byTimeout: true, moves: [] });
-      expect(events).to.deep.equal([{ kind: "timedOut", opponent: Side.Solver }]);
+      expect(r).to.deep.include({ status: "resolved", winner: "challenger", byTimeout: true });
+      expect(r.moves.map((m) => m.move)).to.deep.equal(["settle"]);
+      expect(events.map((e) => e.kind)).to.deep.equal(["timedOut", "move"]);
+      expect(events[0]).to.deep.equal({ kind: "timedOut", opponent: Side.Solver });
     });
   });
 

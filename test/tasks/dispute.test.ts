@@ -3,6 +3,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import hre from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { challengeTask, fetchBundle, loadBundle, taskTrajectory } from "../../src/agents";
 import { announced, connectPinpoint, getTask, loadAddresses } from "../../src/chain";
 
@@ -42,18 +43,14 @@ describe("pin tasks: dispute and replay", function () {
   before(async function () {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), "pin-dispute-"));
     process.env.PINPOINT_DEPLOYMENTS = path.join(dir, "deployments");
-  });
-
-  after(function () {
-    delete process.env.PINPOINT_DEPLOYMENTS;
-    process.exitCode = 0;
-  });
-
-  it("a cheating solver and an honest challenger play it out as two concurrent `pin dispute` runs; `pin replay` tells the story", async function () {
     await pin("deploy", { json: true });
     for (const account of [0, 1, 2]) await pin("mint", { amount: "1000", account });
-    await pin("stake", { amount: "100", account: 1 });
+    await pin("stake", { amount: "200", account: 1 });
     await pin("stake", { amount: "20", account: 2 });
+  });
+
+  /** Creates task `id` and solves it with one element wrong at step 6 (DEMO ONLY flag); the verifier opens a game on interval 2. */
+  async function cheatedTaskWithGame(id: number): Promise<bigint> {
     await pin("create", {
       json: true,
       reward: "40",
@@ -63,17 +60,27 @@ describe("pin tasks: dispute and replay", function () {
       bundles: path.join(dir, "bundles"),
       account: 0,
     });
-    // DEMO ONLY flag: one element of one op is wrong at step 6 (interval 2).
-    await pin("solve", { id: 1, checkpoints: path.join(dir, "ckpt"), account: 1, cheatStep: 6, json: true });
-    const verified = JSON.parse(await pin("verify", { id: 1, all: true, account: 2, json: true }));
+    await pin("solve", { id, checkpoints: path.join(dir, "ckpt"), account: 1, cheatStep: 6, json: true });
+    const verified = JSON.parse(await pin("verify", { id, all: true, account: 2, json: true }));
     expect(verified.mismatch.index).to.equal(2);
+    // Opening a game is not this task's job: the library call.
+    const [, , verifier] = await hre.ethers.getSigners();
+    const cv = connectPinpoint(loadAddresses(process.env.PINPOINT_DEPLOYMENTS!, "hardhat"), verifier);
+    const bundle = loadBundle(await fetchBundle((await announced(cv, BigInt(id), "Bundle"))!));
+    return (await challengeTask(cv, BigInt(id), bundle, taskTrajectory(bundle, 16), 2))!;
+  }
 
-    // The verifier opens the game (library call: opening is not this task's job).
+  after(function () {
+    delete process.env.PINPOINT_DEPLOYMENTS;
+    process.exitCode = 0;
+  });
+
+  it("a cheating solver and an honest challenger play it out as two concurrent `pin dispute` runs; `pin replay` tells the story", async function () {
+    const gameId = await cheatedTaskWithGame(1);
     const [, solver, verifier] = await hre.ethers.getSigners();
     const addresses = loadAddresses(process.env.PINPOINT_DEPLOYMENTS!, "hardhat");
     const cv = connectPinpoint(addresses, verifier);
-    const bundle = loadBundle(await fetchBundle((await announced(cv, 1n, "Bundle"))!));
-    const gameId = await challengeTask(cv, 1n, bundle, taskTrajectory(bundle, 16), 2);
+
     expect(gameId).to.equal(1n);
 
     // Input errors are one readable line and exit code 1.
@@ -120,7 +127,10 @@ describe("pin tasks: dispute and replay", function () {
         byTimeout: false,
       });
     expect(ch.account).to.equal(verifier.address);
-    expect(s.moves.at(-1).move).to.match(/^oneStep:/);
+    type Move = { move: string; gas: string };
+    expect(s.moves.some((m: Move) => m.move.startsWith("oneStep:"))).to.equal(true);
+    // Whoever saw the decided game first settled it, exactly once.
+    expect([...s.moves, ...ch.moves].filter((m: Move) => m.move === "settle")).to.have.length(1);
     expect(ch.moves[0]).to.deep.include({ move: "choose:Steps", level: "Steps" });
     expect(s.moves.map((m: { move: string }) => m.move)).to.include.members([
       "postTables",
@@ -130,9 +140,10 @@ describe("pin tasks: dispute and replay", function () {
 
     // The auditor's transcript.
     const replay = JSON.parse(await pin("replay", { game: 1, json: true }));
-    expect(replay.outcome).to.deep.include({ winner: "challenger", byTimeout: false });
+    expect(replay.outcome).to.deep.include({ winner: "challenger", byTimeout: false, settled: true });
     expect(replay.entries[0]).to.include({ event: "GameOpened", role: "challenger", index: 1 });
-    expect(replay.entries.at(-1)).to.include({ event: "GameResolved", role: "solver", call: "oneStep" });
+    expect(replay.entries.at(-2)).to.include({ event: "GameDecided", role: "solver", call: "oneStep" });
+    expect(replay.entries.at(-1)).to.include({ event: "GameSettled", call: "settle" });
     // Every move of both runs (plus the first run's bisect and the open) is in the replay.
     const moveGas = [...s.moves, ...ch.moves].reduce(
       (a: bigint, m: { gas: string }) => a + BigInt(m.gas),
@@ -142,12 +153,15 @@ describe("pin tasks: dispute and replay", function () {
       BigInt(replay.totals.openGas) + moveGas + BigInt(replay.entries[1].gas),
     );
     expect(replay.totals.moves).to.equal(s.moves.length + ch.moves.length + 1);
-    expect(replay.totals.rounds).to.equal(ch.moves.length);
+    expect(replay.totals.rounds).to.equal(ch.moves.filter((m: Move) => m.move !== "settle").length);
     const text = await pin("replay", { game: 1 });
     expect(text).to.match(/^game 1 on task 1, interval 2: solver 0x/);
     expect(text).to.match(/\n#2 solver posted 3 step claims for steps 4\.\.8 \(gas [\d,]+\)\n/);
     expect(text).to.match(
-      /resolved: challenger won by one-step check of op \d+ \(MatMul\), element \d+ \(solver called oneStep\); task 1 rejected, solver stake 100\.0 slashed/,
+      /\n#\d+ decided: challenger won by one-step check of op \d+ \(MatMul\), element \d+ \(solver called oneStep\) \(gas [\d,]+\)\n/,
+    );
+    expect(text).to.match(
+      /\n#\d+ (solver|challenger) settled the game; task 1 rejected, solver stake 100\.0 slashed; .* \(gas [\d,]+\)\n/,
     );
     expect(text).to.match(/\noutcome: challenger won by one-step check/);
 
@@ -155,7 +169,7 @@ describe("pin tasks: dispute and replay", function () {
     const c = connectPinpoint(addresses, solver);
     expect((await getTask(c, 1n)).status).to.equal("Rejected");
     const balances = JSON.parse(await pin("balances", { account: 1, json: true }));
-    expect(balances).to.include({ free: "0", locked: "0" });
+    expect(balances).to.include({ free: (100n * E18).toString(), locked: "0" }); // 200 staked, 100 slashed
     const challengerBalances = JSON.parse(await pin("balances", { account: 2, json: true }));
     expect(challengerBalances).to.include({ free: (20n * E18 + 80n * E18).toString(), locked: "0" });
 
@@ -172,5 +186,36 @@ describe("pin tasks: dispute and replay", function () {
     // With the bundle, the transcript is the same (ops were already named by the one-step call).
     const bundleUri = (await announced(cv, 1n, "Bundle"))!;
     expect(await pin("replay", { game: 1, bundle: bundleUri })).to.equal(text);
+  });
+
+  it("the challenger's `pin dispute` times out a solver that never moves", async function () {
+    const gameId = await cheatedTaskWithGame(2);
+    expect(gameId).to.equal(2n);
+    await time.increase(3 * 24 * 3600 + 1); // the solver's whole clock budget
+    const out = await pin("dispute", { game: 2, side: "challenger", poll: 10 });
+    const lines = out.split("\n");
+    expect(lines[1]).to.equal("the solver ran out of time: timed the game out");
+    expect(lines[2]).to.match(/^challenger: settle at level Decided \(gas ([\d,]+)\)$/);
+    const settleGas = lines[2].match(/gas ([\d,]+)/)![1];
+    expect(lines.slice(3)).to.deep.equal([
+      `game 2 resolved: challenger won by timeout (we won); 1 move made in this run, gas ${settleGas}`,
+    ]);
+    const replay = JSON.parse(await pin("replay", { game: 2, json: true }));
+    expect(replay.entries.map((e: { event: string }) => e.event)).to.deep.equal([
+      "GameOpened",
+      "GameDecided",
+      "GameSettled",
+    ]);
+    expect(replay.entries[1]).to.include({ role: "challenger", call: "timeout" });
+    expect(replay.entries[2]).to.include({ role: "challenger", call: "settle" });
+    expect(replay.outcome).to.deep.equal({
+      winner: "challenger",
+      byTimeout: true,
+      how: "timeout",
+      settled: true,
+    });
+    const [, solver] = await hre.ethers.getSigners();
+    const c = connectPinpoint(loadAddresses(process.env.PINPOINT_DEPLOYMENTS!, "hardhat"), solver);
+    expect((await getTask(c, 2n)).status).to.equal("Rejected");
   });
 });
