@@ -1,7 +1,7 @@
 /** `pin dispute` (play one side of a dispute game until it resolves) and `pin replay` (its transcript). */
 import { types } from "hardhat/config";
 import type { ConfigurableScopeDefinition as ScopeDefinition } from "hardhat/types";
-import { contractsFor, output, runTask, signerAt } from "./util";
+import { contractsFor, deviceArg, output, runTask, signerAt } from "./util";
 
 interface DisputeArgs {
   game: number;
@@ -60,9 +60,8 @@ export function registerDisputeTasks(pin: ScopeDefinition): void {
         const {
           cheatingTrajectory,
           disputePlayer,
-          fetchBundle,
           gameParty,
-          loadBundle,
+          resolveTaskBundle,
           seeGameThrough,
           Side,
           taskCommitments,
@@ -70,13 +69,11 @@ export function registerDisputeTasks(pin: ScopeDefinition): void {
           verifyBundle,
           Level,
         } = await import("../src/agents");
-        const { announced } = await import("../src/chain/market");
         const { createExecutor } = await import("../src/exec");
         const { InputError } = await import("../src/errors");
         if (args.side !== "solver" && args.side !== "challenger")
           throw new InputError("BAD_SIDE", `--side must be solver or challenger, got ${args.side}`);
-        if (args.device !== "cpu" && args.device !== "cuda")
-          throw new InputError("BAD_DEVICE", `--device must be cpu or cuda, got ${args.device}`);
+        const device = await deviceArg(args.device);
         if (!(args.poll >= 0))
           throw new InputError("BAD_POLL", `--poll must be a number of milliseconds ≥ 0, got ${args.poll}`);
         if (args.maxWait !== undefined && !(args.maxWait >= 0))
@@ -87,20 +84,14 @@ export function registerDisputeTasks(pin: ScopeDefinition): void {
         const gameId = BigInt(args.game);
         const party = await gameParty(c, gameId, side, await signer.getAddress());
         const { task, commitments } = await taskCommitments(c, party.task);
-        const bundleUri = args.bundle ?? (await announced(c, party.task, "Bundle"));
-        if (!bundleUri)
-          throw new InputError(
-            "NO_BUNDLE",
-            `task ${party.task} has no announced bundle: pass --bundle <uri>`,
-          );
-        const bundle = loadBundle(await fetchBundle(bundleUri));
+        const bundle = await resolveTaskBundle(c, party.task, args.bundle);
         verifyBundle(bundle, commitments);
         const totalSteps = Number(task.totalSteps);
         if (!args.json)
           console.log(
             `game ${gameId} on task ${party.task}: playing the ${args.side} (${await signer.getAddress()})`,
           );
-        const executor = await createExecutor(bundle.program, { device: args.device });
+        const executor = await createExecutor(bundle.program, { device });
         try {
           const evidence =
             args.cheatStep > 0
