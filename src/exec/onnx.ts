@@ -225,13 +225,24 @@ function emitExactOp(
   }
 }
 
+/** Options of emitOnnx. */
+export interface EmitOptions {
+  /**
+   * Expose every temp slot as a graph output (default true). false emits the fast-path graph:
+   * the same nodes, but only the state updates and named outputs are graph outputs, so ONNX
+   * Runtime may reuse intermediate buffers (evidenceSlots and fusedEvidence are then empty).
+   */
+  readonly evidence?: boolean;
+}
+
 /**
  * Emits the exact float64 ONNX graph of `program` (see the module comment). Exactness assumes
  * every state, input and target value lies within its slot's declared maxAbs, which
  * createExecutor enforces (EXEC_INPUT_BOUNDS); run the bytes elsewhere only with checked inputs.
  */
-export function emitOnnx(program: PinProgram): EmittedModel {
+export function emitOnnx(program: PinProgram, options: EmitOptions = {}): EmittedModel {
   validateProgram(program);
+  const withEvidence = options.evidence ?? true;
   const g = new GraphBuilder(DOUBLE);
   const inputs: onnx.IValueInfoProto[] = [];
   const outputs: onnx.IValueInfoProto[] = [];
@@ -274,10 +285,60 @@ export function emitOnnx(program: PinProgram): EmittedModel {
       fusedShift.set(op.a, op.shift);
     }
   }
+  // Fast path only (no evidence): Rescale(Add(MatMul(A, B), MulConst(b, c)), s) with every
+  // intermediate read once and b a row vector of the product's shape is one Gemm:
+  // A·B·2^−s + (b·c·2^−s + ½). Every term is a multiple of 2^−s and the sum of their magnitudes,
+  // in units of 2^−s, is at most bound(Add) + 2^(s−1) < 2^53, so every partial sum is exact in
+  // any order and Floor sees exactly (x + 2^(s−1))·2^−s.
+  const biasGemm = new Map<SlotId, { mm: PinOp & { op: "MatMul" }; b: SlotId; c: number; shift: number }>();
+  const skipped = new Set<SlotId>();
+  if (!withEvidence) {
+    for (const op of program.ops) {
+      if (op.op !== "Rescale" || uses.get(op.a) !== 1 || op.shift > 126) continue;
+      const add = producer.get(op.a);
+      if (add?.op !== "Add" || add.a === add.b) continue;
+      const [x, y] = producer.get(add.a)?.op === "MatMul" ? [add.a, add.b] : [add.b, add.a];
+      const mm = producer.get(x);
+      const mc = producer.get(y);
+      if (mm?.op !== "MatMul" || mc?.op !== "MulConst" || uses.get(x) !== 1 || uses.get(y) !== 1) continue;
+      const outShape = program.slots[x].shape;
+      const yShape = program.slots[y].shape;
+      const row = yShape.length === 1 && outShape.length === 2 && yShape[0] === outShape[1];
+      const same = yShape.length === outShape.length && yShape.every((d, i) => d === outShape[i]);
+      if (!(row || same) || outShape.length !== 2) continue;
+      if (!(bounds[x] + bounds[y] + 2 ** (op.shift - 1) <= Number.MAX_SAFE_INTEGER)) continue;
+      biasGemm.set(add.out, { mm, b: mc.a, c: mc.c, shift: op.shift });
+      skipped.add(x).add(y);
+    }
+  }
+  // slots read by exactly one op, a Clip (candidates for ONNX Runtime's Relu→Clip fusion)
+  const clipReadsOnly = new Set(
+    program.ops.filter((op) => op.op === "Clip" && uses.get(op.a) === 1).map((op) => (op as { a: SlotId }).a),
+  );
   const fusedEvidence = new Map<SlotId, { output: string; shift: number; offset: number }>();
   for (const op of program.ops) {
     const out = slotName(op.out);
     const shift = fusedShift.get(op.out);
+    if (skipped.has(op.out)) continue;
+    const bg = biasGemm.get(op.out);
+    if (bg) {
+      const k = bg.c * 2 ** -bg.shift; // exact: c is an integer and 2^−s a power of two
+      const scaledBias =
+        k === 1 ? slotName(bg.b) : g.node("Mul", [slotName(bg.b), g.floatConst([k], [])], g.fresh(`${out}_bias`));
+      const cIn = g.node("Add", [scaledBias, g.floatConst([0.5], [])], g.fresh(`${out}_c`));
+      const v = `${out}_fused`;
+      g.node("Gemm", [slotName(bg.mm.a), slotName(bg.mm.b), cIn], v, [
+        intAttr("transA", bg.mm.transA ? 1 : 0),
+        intAttr("transB", bg.mm.transB ? 1 : 0),
+        onnx.AttributeProto.create({
+          name: "alpha",
+          type: onnx.AttributeProto.AttributeType.FLOAT,
+          f: 2 ** -bg.shift,
+        }),
+      ]);
+      fusedEvidence.set(op.out, { output: v, shift: bg.shift, offset: 0.5 });
+      continue;
+    }
     if (op.op === "MatMul" && shift !== undefined) {
       const v = `${out}_fused`;
       g.node("Gemm", [slotName(op.a), slotName(op.b), g.floatConst([0.5], [])], v, [
@@ -318,6 +379,11 @@ export function emitOnnx(program: PinProgram): EmittedModel {
         );
     } else if (op.op === "Reshape")
       g.node("Reshape", [slotName(op.a), g.int64Const(program.slots[op.out].shape as number[])], out);
+    else if (op.op === "Relu" && !withEvidence && clipReadsOnly.has(op.out))
+      // ONNX Runtime's Relu→Clip fusion throws on double Clip bounds ("Unexpected data type for
+      // Clip 'min'"); Max(a, 0) is the same integer (a −0 stays possible exactly where
+      // mayBeNegativeZero says so) and is not fused
+      g.node("Max", [slotName(op.a), g.floatConst([0], [])], out);
     else emitExactOp(g, op, slotName, out, op.op === "Rescale" ? bounds[op.a] : Infinity);
     outputs.push(valueInfo(out, DOUBLE, program.slots[op.out].shape));
     evidenceSlots.push(op.out);
@@ -340,6 +406,24 @@ export function emitOnnx(program: PinProgram): EmittedModel {
   });
   const namedOutputs: Record<string, string> = {};
   for (const [k, id] of Object.entries(program.outputs)) namedOutputs[k] = slotName(id);
+  if (!withEvidence) {
+    // fast path: only what `step` can fetch stays a graph output
+    const keep = new Set([...stateOutputs, ...Object.values(namedOutputs)]);
+    return {
+      bytes: finish(
+        g,
+        inputs,
+        outputs.filter((o) => keep.has(o.name as string)),
+        "pinpoint_exact_fast",
+      ),
+      dtype: "float64",
+      inputSlots,
+      evidenceSlots: [],
+      stateOutputs,
+      namedOutputs,
+      fusedEvidence: new Map(),
+    };
+  }
   return {
     bytes: finish(g, inputs, outputs, "pinpoint_exact"),
     dtype: "float64",
