@@ -6,7 +6,7 @@
  * the task bundle) is optional and only names ops the game never proved on chain.
  *
  * Also here: {@link seeGameThrough}, the loop `pin dispute` runs to play one side of a game until
- * it resolves (it belongs with src/agents/dispute.ts and may move there).
+ * it is decided and settled (it belongs with src/agents/dispute.ts and may move there).
  */
 import { formatEther, toBeHex, type Log, type TransactionReceipt, type TransactionResponse } from "ethers";
 import type { PinpointContracts } from "../chain";
@@ -36,8 +36,7 @@ export interface ReplayEntry {
   /** The DisputeGame event, e.g. "ClaimsPosted". */
   readonly event: string;
   /** The event's arguments (integers as bigint, levels as names, claims as 0x-hex), plus
-   *  `settlement` on the settling event (GameSettled, or GameResolved where the deciding move
-   *  also settles). */
+   *  `settlement` (the TaskMarket / StakeManager events of its transaction) on GameSettled. */
   readonly fields: Readonly<Record<string, unknown>>;
   /** The DisputeGame function the transaction called ("choose", "oneStep", …) when it called the game directly. */
   readonly call?: string;
@@ -107,11 +106,6 @@ const DECIDED_BY: Readonly<Record<string, string>> = {
   chooseElement: "non-zero padding element",
   timeout: "timeout",
 };
-
-/** Events that decide a game (GameResolved: a deciding move that also settles). */
-const DECIDING = new Set(["GameResolved", "GameDecided"]);
-/** Events whose transaction carries the settlement (TaskMarket / StakeManager events). */
-const SETTLING = new Set(["GameResolved", "GameSettled"]);
 
 /** "; "-prefixed words for the settlement records in `f.settlement` ("" when none). */
 const money = (f: Record<string, unknown>): string => {
@@ -244,17 +238,17 @@ export async function replayGame(
       const v = ev.args[i];
       fields[input.name] = input.name === "level" ? levelName(v as bigint) : plain(v);
     });
-    if (SETTLING.has(ev.name)) fields.settlement = settlementOf(c, t.receipt);
+    if (ev.name === "GameSettled") fields.settlement = settlementOf(c, t.receipt);
     const first = !charged.has(log.transactionHash);
     charged.add(log.transactionHash);
     let text = r.say(ev.name, role, fields, t.call?.name);
     // A transaction whose first event is a level change: say what its sender did first.
     if (first && ev.name === "LevelEntered" && t.call)
       text = `${r.did(role, t.call.name, t.call.args)}; ${text}`;
-    if (DECIDING.has(ev.name)) {
+    if (ev.name === "GameDecided") {
       const winner = Number(fields.winner) === Side.Solver ? "solver" : "challenger";
       const how = r.how(fields, t.call?.name);
-      outcome = { winner, byTimeout: Boolean(fields.byTimeout), how, settled: ev.name === "GameResolved" };
+      outcome = { winner, byTimeout: Boolean(fields.byTimeout), how, settled: false };
     }
     if (ev.name === "GameSettled" && outcome) outcome = { ...outcome, settled: true };
     entries.push({
@@ -377,11 +371,9 @@ class Narrator {
               : `${this.opLabel(this.opIndex)}'s output claims`;
         return `${role} contested ${what}`;
       }
-      case "GameResolved":
       case "GameDecided": {
         const winner = Number(f.winner) === Side.Solver ? "solver" : "challenger";
-        const verb = event === "GameResolved" ? "resolved" : "decided";
-        return `${verb}: ${winner} won by ${this.how(f, call)}${call && call !== "timeout" ? ` (${role} called ${call})` : ""}${money(f)}`;
+        return `decided: ${winner} won by ${this.how(f, call)}${call && call !== "timeout" ? ` (${role} called ${call})` : ""}`;
       }
       case "GameSettled":
         return `${role} settled the game${money(f) || "; nothing moved"}`;
