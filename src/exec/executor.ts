@@ -210,10 +210,26 @@ function toOrt(t: IntTensor): ort.Tensor {
 export async function createExecutor(program: PinProgram, options: ExecutorOptions = {}): Promise<Executor> {
   validateProgram(program);
   const model = emitOnnx(program);
-  const fastModel = emitOnnx(program, { evidence: false });
-  const session = await createSession(fastModel, options);
-  // the evidence graph (every temp a graph output) gets its own session, opened on first use
+  // fast-path sessions, one per set of named outputs fetched: each graph computes only what
+  // feeds the next state and those outputs. The state-only one opens now, others on first use.
+  // ONNX Runtime rejects a graph without outputs, so a step fetching nothing (no state updates,
+  // no outputs asked for) runs no session.
+  const fastSessions = new Map<string, Promise<ort.InferenceSession | undefined>>();
+  const fastSession = (names: readonly string[]): Promise<ort.InferenceSession | undefined> => {
+    const key = [...new Set(names)].sort().join("\n");
+    let hit = fastSessions.get(key);
+    if (!hit) {
+      const m = emitOnnx(program, { evidence: false, outputs: key === "" ? [] : key.split("\n") });
+      const empty = m.stateOutputs.length === 0 && Object.keys(m.namedOutputs).length === 0;
+      hit = empty ? Promise.resolve(undefined) : createSession(m, options);
+      fastSessions.set(key, hit);
+    }
+    return hit;
+  };
+  // the evidence graph (every temp a graph output) gets its own session, opened on first use, or
+  // now when there is no state-only graph (so device and runtime errors surface here either way)
   let evidenceSession: Promise<ort.InferenceSession> | undefined;
+  if (!(await fastSession([]))) await (evidenceSession = createSession(model, options));
   const device = options.device ?? "cpu";
   const stateSlots: SlotId[] = [];
   program.slots.forEach((s, i) => s.kind === "state" && stateSlots.push(i));
@@ -240,9 +256,8 @@ export async function createExecutor(program: PinProgram, options: ExecutorOptio
   const run = async (
     feeds: Record<string, ort.Tensor>,
     fetches: Record<string, ort.Tensor | null>,
-    which: "fast" | "evidence" = "fast",
+    s: ort.InferenceSession,
   ): Promise<ort.InferenceSession.ReturnType> => {
-    const s = which === "fast" ? session : await (evidenceSession ??= createSession(model, options));
     try {
       return await s.run(feeds, fetches);
     } catch (e) {
@@ -303,7 +318,9 @@ export async function createExecutor(program: PinProgram, options: ExecutorOptio
           );
         if (!(out in fetches)) fetches[out] = null; // a state output of the same name is already fetched
       }
-      const res = await run(feeds, fetches);
+      // state and output names are the same in every graph emitted from the program
+      const fast = await fastSession(wanted);
+      const res = fast ? await run(feeds, fetches, fast) : {};
       const stateBufferOf = new Map(model.stateOutputs.map((n, k) => [n, buffers[k]]));
       const next = stateSlots.map((id, i) => {
         const k = updateOf.get(id);
@@ -340,7 +357,10 @@ export async function createExecutor(program: PinProgram, options: ExecutorOptio
       const fetches: Record<string, null> = {};
       const outName = (id: SlotId): string => model.fusedEvidence.get(id)?.output ?? `s${id}`;
       for (const id of temps) fetches[outName(id)] = null;
-      const res = temps.length > 0 ? await run(feeds, fetches, "evidence") : {};
+      const res =
+        temps.length > 0
+          ? await run(feeds, fetches, await (evidenceSession ??= createSession(model, options)))
+          : {};
       return slots.map((id) => {
         if (!(id >= 0 && id < program.slots.length))
           throw execError(ExecCode.OutOfRange, `slot ${id} does not exist`, { slot: id });
@@ -370,7 +390,7 @@ export async function createExecutor(program: PinProgram, options: ExecutorOptio
       );
     },
     async dispose() {
-      await session.release();
+      for (const f of fastSessions.values()) await (await f)?.release();
       if (evidenceSession) await (await evidenceSession).release();
     },
   };

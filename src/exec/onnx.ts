@@ -233,6 +233,54 @@ export interface EmitOptions {
    * Runtime may reuse intermediate buffers (evidenceSlots and fusedEvidence are then empty).
    */
   readonly evidence?: boolean;
+  /**
+   * Fast path only: the named outputs the graph computes (default all). Nodes that feed neither
+   * a state update nor one of these are left out (namedOutputs then lists only these).
+   */
+  readonly outputs?: readonly string[];
+}
+
+/**
+ * ONNX Runtime's Relu→Clip fusion (a Relu read only by a Clip, not a graph output) throws on
+ * double Clip bounds ("Unexpected data type for Clip 'min'"), so such a Relu becomes Max(a, 0):
+ * the same integer, and a −0 only where Relu could give one too (mayBeNegativeZero treats both
+ * alike: the result is −0 only if a is), which Max(a, +0) cannot make worse.
+ */
+function avoidReluClipFusion(g: GraphBuilder, outputs: ReadonlySet<string>): void {
+  const readers = new Map<string, string[]>();
+  for (const n of g.nodes)
+    for (const x of n.input ?? []) readers.set(x, [...(readers.get(x) ?? []), n.opType as string]);
+  for (const n of g.nodes) {
+    const out = (n.output ?? [])[0];
+    const r = readers.get(out);
+    if (n.opType === "Relu" && !outputs.has(out) && r?.length === 1 && r[0] === "Clip") {
+      n.opType = "Max";
+      n.input = [...(n.input ?? []), g.floatConst([0], [])];
+    }
+  }
+}
+
+/**
+ * Drops the nodes of `g` that no name in `keep` depends on (nodes are in topological order).
+ * Leaves ONNX Runtime nothing to compute that the caller will not fetch (then rewrites the Relus
+ * that the pruned graph would let ONNX Runtime fuse unsafely, see avoidReluClipFusion).
+ */
+function pruneTo(g: GraphBuilder, keep: ReadonlySet<string>): void {
+  const needed = new Set(keep);
+  const live: boolean[] = [];
+  for (let i = g.nodes.length - 1; i >= 0; i--) {
+    const n = g.nodes[i];
+    live[i] = (n.output ?? []).some((o) => needed.has(o));
+    if (live[i]) for (const x of n.input ?? []) needed.add(x);
+  }
+  const nodes = g.nodes.filter((_, i) => live[i]);
+  g.nodes.length = 0;
+  g.nodes.push(...nodes);
+  avoidReluClipFusion(g, keep);
+  const read = new Set(g.nodes.flatMap((n) => n.input ?? []));
+  const inits = g.initializers.filter((t) => read.has(t.name as string) || keep.has(t.name as string));
+  g.initializers.length = 0;
+  g.initializers.push(...inits);
 }
 
 /**
@@ -311,10 +359,6 @@ export function emitOnnx(program: PinProgram, options: EmitOptions = {}): Emitte
       skipped.add(x).add(y);
     }
   }
-  // slots read by exactly one op, a Clip (candidates for ONNX Runtime's Relu→Clip fusion)
-  const clipReadsOnly = new Set(
-    program.ops.filter((op) => op.op === "Clip" && uses.get(op.a) === 1).map((op) => (op as { a: SlotId }).a),
-  );
   const fusedEvidence = new Map<SlotId, { output: string; shift: number; offset: number }>();
   for (const op of program.ops) {
     const out = slotName(op.out);
@@ -324,7 +368,9 @@ export function emitOnnx(program: PinProgram, options: EmitOptions = {}): Emitte
     if (bg) {
       const k = bg.c * 2 ** -bg.shift; // exact: c is an integer and 2^−s a power of two
       const scaledBias =
-        k === 1 ? slotName(bg.b) : g.node("Mul", [slotName(bg.b), g.floatConst([k], [])], g.fresh(`${out}_bias`));
+        k === 1
+          ? slotName(bg.b)
+          : g.node("Mul", [slotName(bg.b), g.floatConst([k], [])], g.fresh(`${out}_bias`));
       const cIn = g.node("Add", [scaledBias, g.floatConst([0.5], [])], g.fresh(`${out}_c`));
       const v = `${out}_fused`;
       g.node("Gemm", [slotName(bg.mm.a), slotName(bg.mm.b), cIn], v, [
@@ -379,11 +425,6 @@ export function emitOnnx(program: PinProgram, options: EmitOptions = {}): Emitte
         );
     } else if (op.op === "Reshape")
       g.node("Reshape", [slotName(op.a), g.int64Const(program.slots[op.out].shape as number[])], out);
-    else if (op.op === "Relu" && !withEvidence && clipReadsOnly.has(op.out))
-      // ONNX Runtime's Relu→Clip fusion throws on double Clip bounds ("Unexpected data type for
-      // Clip 'min'"); Max(a, 0) is the same integer (a −0 stays possible exactly where
-      // mayBeNegativeZero says so) and is not fused
-      g.node("Max", [slotName(op.a), g.floatConst([0], [])], out);
     else emitExactOp(g, op, slotName, out, op.op === "Rescale" ? bounds[op.a] : Infinity);
     outputs.push(valueInfo(out, DOUBLE, program.slots[op.out].shape));
     evidenceSlots.push(op.out);
@@ -407,8 +448,11 @@ export function emitOnnx(program: PinProgram, options: EmitOptions = {}): Emitte
   const namedOutputs: Record<string, string> = {};
   for (const [k, id] of Object.entries(program.outputs)) namedOutputs[k] = slotName(id);
   if (!withEvidence) {
-    // fast path: only what `step` can fetch stays a graph output
+    // fast path: only what `step` can fetch stays a graph output, and only what feeds it is computed
+    const wanted = options.outputs ?? Object.keys(namedOutputs);
+    for (const k of Object.keys(namedOutputs)) if (!wanted.includes(k)) delete namedOutputs[k];
     const keep = new Set([...stateOutputs, ...Object.values(namedOutputs)]);
+    pruneTo(g, keep);
     return {
       bytes: finish(
         g,
@@ -437,9 +481,13 @@ export function emitOnnx(program: PinProgram, options: EmitOptions = {}): Emitte
 
 /**
  * Emits the equivalent float32 graph of `program` (benchmark baseline; see the module comment).
- * Feed it real values: integer / 2^scale as float32.
+ * Feed it real values: integer / 2^scale as float32. `outputs`: the named outputs to compute
+ * (default all); nodes feeding neither them nor a state update are then left out.
  */
-export function emitFloat32Onnx(program: PinProgram): EmittedModel {
+export function emitFloat32Onnx(
+  program: PinProgram,
+  options: { readonly outputs?: readonly string[] } = {},
+): EmittedModel {
   validateProgram(program);
   const g = new GraphBuilder(FLOAT);
   const inputs: onnx.IValueInfoProto[] = [];
@@ -520,11 +568,14 @@ export function emitFloat32Onnx(program: PinProgram): EmittedModel {
   });
   const namedOutputs: Record<string, string> = {};
   for (const [k, id] of Object.entries(program.outputs)) {
+    if (options.outputs && !options.outputs.includes(k)) continue;
     const n = `out_${k.replace(/[^A-Za-z0-9_]/g, "_")}`;
     g.node("Identity", [name(id)], n);
     outputs.push(valueInfo(n, FLOAT, program.slots[id].shape));
     namedOutputs[k] = n;
   }
+  // like the exact fast path (emitOnnx with evidence false), compute only what is fetched
+  if (options.outputs) pruneTo(g, new Set([...stateOutputs, ...Object.values(namedOutputs)]));
   return {
     bytes: finish(g, inputs, outputs, "pinpoint_float32"),
     dtype: "float32",
