@@ -8,7 +8,14 @@
  * Also here: {@link seeGameThrough}, the loop `pin dispute` runs to play one side of a game until
  * it is decided and settled (it belongs with src/agents/dispute.ts and may move there).
  */
-import { formatEther, toBeHex, type Log, type TransactionReceipt, type TransactionResponse } from "ethers";
+import {
+  formatEther,
+  toBeHex,
+  type Log,
+  type ParamType,
+  type TransactionReceipt,
+  type TransactionResponse,
+} from "ethers";
 import type { PinpointContracts } from "../chain";
 import { chainCall } from "../chain";
 import { ChainError, InputError, PinpointError } from "../errors";
@@ -97,14 +104,16 @@ export interface ReplayOptions {
 }
 
 /** How a resolving call decided the game. */
-const DECIDED_BY: Readonly<Record<string, string>> = {
-  oneStep: "one-step check",
-  proveOpOutput: "op-output proof",
-  proveInitialSlot: "initial-slot proof",
-  proveFinalState: "final-state proof",
-  proveBatchElement: "dataset opening",
-  chooseElement: "non-zero padding element",
-  timeout: "timeout",
+/** How a game decided at a level was decided (by level name, so function renames do not matter). */
+const DECIDED_AT: Readonly<Record<string, string>> = {
+  OneStep: "one-step check",
+  OpOutputProof: "op-output proof",
+  OpUpdateProof: "op-output proof",
+  InitialSlotProof: "initial-slot proof",
+  FinalStateProof: "final-state proof",
+  BatchProof: "dataset opening",
+  Element: "non-zero padding element",
+  BatchElement: "non-zero padding element",
 };
 
 /** "; "-prefixed words for the settlement records in `f.settlement` ("" when none). */
@@ -173,10 +182,7 @@ export async function replayGame(
   const task = opened.ev.args.task as bigint;
 
   // Transactions, receipts and blocks, each fetched once.
-  const txs = new Map<
-    string,
-    { tx: TransactionResponse; receipt: TransactionReceipt; call?: { name: string; args: unknown } }
-  >();
+  const txs = new Map<string, { tx: TransactionResponse; receipt: TransactionReceipt; call?: DecodedCall }>();
   const times = new Map<number, number>();
   for (const { log } of parsed) {
     if (!txs.has(log.transactionHash)) {
@@ -189,10 +195,10 @@ export async function replayGame(
           "NO_RECEIPT",
           `transaction ${log.transactionHash} of game ${gameId} is not available from the RPC node`,
         );
-      let call: { name: string; args: unknown } | undefined;
+      let call: DecodedCall | undefined;
       if (tx.to?.toLowerCase() === address.toLowerCase()) {
         const d = game.interface.parseTransaction({ data: tx.data });
-        if (d) call = { name: d.name, args: d.args };
+        if (d) call = { name: d.name, args: d.args, inputs: d.fragment.inputs };
       }
       txs.set(log.transactionHash, { tx, receipt, ...(call ? { call } : {}) });
     }
@@ -209,15 +215,11 @@ export async function replayGame(
   );
   let opIndex = 0;
   for (const { ev } of parsed) if (ev?.name === "OpOutputPosted") opIndex = Number(ev.args.opIndex);
+  // The only op descriptor a game ever proves is the disputed op j's (oneStep, op-output proofs).
   for (const { call } of txs.values()) {
     if (!call || opIndex === 0 || opcodes.has(opIndex)) continue;
-    if (call.name !== "oneStep" && call.name !== "proveOpOutput") continue;
-    // Positional (the implementation names its parameters differently from the interface):
-    // oneStep(id, op, …), proveOpOutput(id, proof{op, …}).
-    type OpArg = { opcode: bigint; outScale: bigint };
-    const second = (call.args as unknown as unknown[])[1] as OpArg & { op: OpArg };
-    const op = call.name === "oneStep" ? second : second.op;
-    if (op) opcodes.set(opIndex, { opcode: Number(op.opcode), outScale: Number(op.outScale) });
+    const op = findOpDesc(call.inputs, call.args);
+    if (op) opcodes.set(opIndex, op);
   }
   const opLabel = (j: number): string => {
     const o = opcodes.get(j);
@@ -296,6 +298,37 @@ export async function replayGame(
   };
 }
 
+/** A transaction's DisputeGame call, decoded. */
+interface DecodedCall {
+  readonly name: string;
+  readonly args: unknown;
+  readonly inputs: readonly ParamType[];
+}
+
+/**
+ * The first OpDesc-shaped tuple (components `opcode` … `outScale`) anywhere in decoded calldata,
+ * found through the ABI's parameter types (positional: the implementation's parameter names need
+ * not be the interface's).
+ */
+function findOpDesc(
+  types: readonly ParamType[],
+  values: unknown,
+): { opcode: number; outScale: number } | undefined {
+  const vals = values as readonly unknown[];
+  for (let i = 0; i < types.length; i++) {
+    const t = types[i];
+    if (!t.components) continue;
+    const names = t.components.map((c) => c.name);
+    const v = vals[i] as readonly unknown[];
+    if (names.includes("opcode") && names.includes("outScale")) {
+      return { opcode: Number(v[names.indexOf("opcode")]), outScale: Number(v[names.indexOf("outScale")]) };
+    }
+    const inner = findOpDesc(t.components, v);
+    if (inner) return inner;
+  }
+  return undefined;
+}
+
 /** TaskMarket and StakeManager events of the resolving transaction (the settlement). */
 function settlementOf(c: PinpointContracts, receipt: TransactionReceipt): SettlementRecord[] {
   const out: SettlementRecord[] = [];
@@ -328,6 +361,8 @@ class Narrator {
   private opIndex = 0;
   private element = -1;
   private slot = -1;
+  /** The level the game is at (the one it was decided at, once decided). */
+  private level = "Steps";
 
   constructor(
     private readonly opLabel: (j: number) => string,
@@ -344,6 +379,7 @@ class Narrator {
       case "ClaimChosen":
         return `${role} ${this.chosen(String(f.level), n("index"), n("lo"), n("hi"))}`;
       case "LevelEntered": {
+        this.level = String(f.level);
         const what = this.levelWhat(Level[String(f.level) as keyof typeof Level]);
         return `game entered level ${String(f.level)}${what ? `: ${what}` : ""}`;
       }
@@ -398,8 +434,8 @@ class Narrator {
   /** How the resolving transaction decided the game. */
   how(f: Record<string, unknown>, call?: string): string {
     if (f.byTimeout) return "timeout";
-    const by = (call && DECIDED_BY[call]) ?? "proof check";
-    if (call === "oneStep" && this.opIndex > 0)
+    const by = DECIDED_AT[this.level] ?? (call ? `${call} check` : "proof check");
+    if (this.level === "OneStep" && this.opIndex > 0)
       return `${by} of ${this.opLabel(this.opIndex)}${this.element >= 0 ? `, element ${this.element}` : ""}`;
     return by;
   }

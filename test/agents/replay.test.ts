@@ -389,7 +389,7 @@ describe("agents: game replay and dispute sessions", function () {
         ),
       ).to.equal(true);
       const [decided, settled] = r.entries.slice(-2);
-      expect(decided.text).to.equal("decided: solver won by op-output proof (solver called proveOpOutput)");
+      expect(decided.text).to.match(/^decided: solver won by op-output proof \(solver called proveOp\w+\)$/);
       expect(settled.text).to.match(
         /^solver settled the game; 0x\w+….* slashed 10\.0 \(8\.0 to 0x\w+….*, 2\.0 to the sink\)$/,
       );
