@@ -93,6 +93,12 @@ describe("pin tasks: dispute and replay", function () {
     expect(wrongAccount.exitCode).to.equal(1);
     const unknown = await captured(() => run("dispute", { game: 7, side: "challenger", json: true }));
     expect(JSON.parse(unknown.err[0]).error).to.include({ code: "UNKNOWN_GAME" });
+    const unknownReplay = await captured(() => run("replay", { game: 9 }));
+    expect(unknownReplay.err).to.have.length(1);
+    expect(unknownReplay.err[0]).to.match(
+      /^error: game 9 was never opened on 0x[0-9a-fA-F]{40} \(searched from block 0\)$/,
+    );
+    expect(unknownReplay.exitCode).to.equal(1);
     const badSide = await captured(() => run("dispute", { game: 1, side: "referee" }));
     expect(badSide.err).to.deep.equal(["error: --side must be solver or challenger, got referee"]);
 
