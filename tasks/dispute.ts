@@ -30,7 +30,7 @@ const clock = (s: number): string =>
 
 export function registerDisputeTasks(pin: ScopeDefinition): void {
   pin
-    .task("dispute", "Play one side of a dispute game from chain state until it resolves (restartable)")
+    .task("dispute", "Play one side of a dispute game from chain state until it is decided and settled (restartable)")
     .addPositionalParam("game", "Game id", undefined, types.int)
     .addParam("side", "solver or challenger")
     .addOptionalParam("bundle", "Task bundle URI or path (default: the one the submitter announced on chain)")
@@ -50,7 +50,7 @@ export function registerDisputeTasks(pin: ScopeDefinition): void {
     .addOptionalParam("poll", "Milliseconds between polls while the opponent is to move", 1000, types.int)
     .addOptionalParam(
       "maxWait",
-      "Give up after this many seconds without the game changing (default: wait until resolved)",
+      "Give up after this many seconds without the game changing (default: wait until settled)",
       undefined,
       types.float,
     )
