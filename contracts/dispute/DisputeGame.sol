@@ -207,31 +207,24 @@ contract DisputeGame is IDisputeGame {
         _checkTurn(g, id, Side.Solver);
         _checkLevel(g, id, Level.InitialSlotProof);
         _checkContext(g, ctx);
-        LibDisputeProofs.checkSlotDesc(ctx.program, s.desc, s.descProof, g.contested);
-        bytes32 h = g.hiClaim;
         uint8 kind = s.desc.kind;
-        if (kind == SlotKindId.STATE) {
-            LibDisputeProofs.checkInitialState(s.desc, s.stateProof, g.prevState, h);
+        // One library call checks the descriptor and the slot's content (state / const / temp), or
+        // the batch tensor's shape and scale (input / target, numel > 0).
+        uint256 numel = LibDisputeProofs.checkInitialSlot(
+            ctx.program, s, g.contested, kind == SlotKindId.STATE ? g.prevState : bytes32(0), g.hiClaim
+        );
+        if (numel == 0) {
             _decide(g, id, Side.Solver, false);
-        } else if (kind == SlotKindId.CONST) {
-            // INVARIANT: a const slot holds the program's committed constant.
-            if (h != s.desc.constHash) revert DisputeMismatch(s.desc.constHash, h);
-            _decide(g, id, Side.Solver, false);
-        } else if (kind == SlotKindId.TEMP) {
-            // INVARIANT: a temp slot is empty before op 1.
-            if (h != bytes32(0)) revert DisputeMismatch(bytes32(0), h);
-            _decide(g, id, Side.Solver, false);
-        } else {
-            // Input/target: the slot's shape and scale are the program's; its data is disputed
-            // element by element against the dataset through a descent.
-            (bytes32 th, uint256 numel) = LibDisputeProofs.slotTensor(s.desc, s.dataRoot);
-            if (th != h) revert DisputeMismatch(h, th);
-            g.isTarget = kind == SlotKindId.TARGET;
-            _startDescent(g, Level.BatchElement, s.dataRoot, LibTensor.dataDepth(numel));
-            g.numel = uint64(numel);
-            emit LevelEntered(id, Level.BatchElement);
-            _afterDescentStart(g, id, s.nodes);
+            return;
         }
+        // Input/target: its data is disputed element by element against the dataset through a descent.
+        g.isTarget = kind == SlotKindId.TARGET;
+        _startDescent(g, Level.BatchElement, s.dataRoot, LibTensor.dataDepth(numel));
+        g.numel = uint64(numel);
+        emit LevelEntered(id, Level.BatchElement);
+        // The solver reveals the first descent nodes (or the leaf) in its next move, which keeps
+        // this move within the per-move gas budget (as after {postOpOutput}).
+        _keepSolverTurn(g);
     }
 
     /// @inheritdoc IDisputeGame
@@ -285,7 +278,7 @@ contract DisputeGame is IDisputeGame {
         _startDescent(g, Level.Element, c.dataRoot, LibTensor.dataDepth(c.numel));
         emit LevelEntered(id, Level.Element);
         // The solver reveals the first descent nodes (or the leaf) next.
-        g.clock = g.clock.hand(Side.Solver, block.timestamp, CLOCK_EXTENSION);
+        _keepSolverTurn(g);
     }
 
     /// @inheritdoc IDisputeGame
@@ -306,11 +299,24 @@ contract DisputeGame is IDisputeGame {
         _checkTurn(g, id, Side.Solver);
         _checkLevel(g, id, Level.OpOutputProof);
         (uint256 numel, uint256 terms) = LibDisputeProofs.checkOpOutput(
-            [g.opsRoot, g.outHash, g.hiClaim, g.lowRoot, g.highRoot], [uint256(g.opCount), g.opIndex], p.op, p.opProof, p.updateProof
+            [g.opsRoot, g.outHash, g.hiClaim], [uint256(g.opCount), g.opIndex], p.op, p.opProof
         );
         // INVARIANT: the posted size and reduction length are op j's.
         if (numel != g.numel) revert DisputeMismatch(bytes32(uint256(g.numel)), bytes32(numel));
         if (terms != g.termCount) revert DisputeMismatch(bytes32(uint256(g.termCount)), bytes32(terms));
+        // The slot update R_{j−1} → R_j of op j's output slot is proved in the solver's next move.
+        g.contested = p.op.out;
+        g.level = Level.OpUpdateProof;
+        emit LevelEntered(id, Level.OpUpdateProof);
+        _keepSolverTurn(g);
+    }
+
+    /// @inheritdoc IDisputeGame
+    function proveOpUpdate(GameId id, LibProofs.ListProof calldata p) external {
+        Game storage g = _game(id);
+        _checkTurn(g, id, Side.Solver);
+        _checkLevel(g, id, Level.OpUpdateProof);
+        LibDisputeProofs.checkOpUpdate([g.lowRoot, g.highRoot, g.outHash], g.contested, p);
         _decide(g, id, Side.Solver, false);
     }
 
@@ -501,18 +507,6 @@ contract DisputeGame is IDisputeGame {
         g.hiClaim = node;
     }
 
-    /// @dev The solver continues a descent it just started: with nodes when the tree has inner
-    ///      levels (turn passes to the challenger), otherwise it must reveal the leaf next.
-    function _afterDescentStart(Game storage g, GameId id, bytes32[] calldata nodes) internal {
-        if (g.hi == 0) {
-            if (nodes.length != 0) revert DisputeBadCount(nodes.length, 0);
-            g.clock = g.clock.hand(Side.Solver, block.timestamp, CLOCK_EXTENSION);
-        } else {
-            _revealNodes(g, id, nodes);
-            g.clock = g.clock.hand(Side.Challenger, block.timestamp, CLOCK_EXTENSION);
-        }
-    }
-
     function _revealNodes(Game storage g, GameId id, bytes32[] calldata nodes) internal {
         uint256 height = g.hi;
         (uint256 listLeaves, bytes1 tag) = _listOf(g);
@@ -601,6 +595,16 @@ contract DisputeGame is IDisputeGame {
         bytes32 key = keccak256(abi.encode(ctx));
         // INVARIANT: re-supplied context is the one bound at open.
         if (key != g.contextKey) revert DisputeMismatch(g.contextKey, key);
+    }
+
+    /// @dev The solver, who just moved, moves again. Same clock as `hand(Solver)`: its time keeps
+    ///      running from its turn start, so the clock word is rewritten only for the top-up.
+    function _keepSolverTurn(Game storage g) internal {
+        Clock c = g.clock;
+        // INVARIANT: as with {LibClock-hand}, a side that moves again has at least the extension.
+        if (c.remaining(Side.Solver, block.timestamp) < CLOCK_EXTENSION) {
+            g.clock = c.hand(Side.Solver, block.timestamp, CLOCK_EXTENSION);
+        }
     }
 
     function _checkLinkOpen(Game storage g, GameId id) internal view {

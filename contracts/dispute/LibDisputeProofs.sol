@@ -97,28 +97,33 @@ library LibDisputeProofs {
         if (root != opsRoot) revert IDisputeGame.DisputeMismatch(opsRoot, root);
     }
 
-    /// @notice Checks op j's descriptor, its output slot update R_{j−1} → R_j and the output tensor's
-    ///         shape and scale (docs/DISPUTE.md §2, level 2 → 3, when contested).
-    /// @param h [opsRoot, outHash, dataRoot, R_{j−1}, R_j].
+    /// @notice Checks op j's descriptor and the output tensor's shape and scale (docs/DISPUTE.md
+    ///         §2, level 2 → 3, when contested; the slot update follows in {checkOpUpdate}).
+    /// @param h [opsRoot, outHash, dataRoot].
     /// @param n [nOps, j].
     /// @return numel Number of output elements.
     /// @return terms Reduction length K of each output element (0 for non-reductions).
     function checkOpOutput(
-        bytes32[5] calldata h,
+        bytes32[3] calldata h,
         uint256[2] calldata n,
         OpDesc calldata op,
-        LibProofs.ListProof calldata opProof,
-        LibProofs.ListProof calldata updateProof
+        LibProofs.ListProof calldata opProof
     ) external pure returns (uint256 numel, uint256 terms) {
         checkOpDesc(h[0], n[0], op, opProof, n[1]);
-        // INVARIANT: R_j is R_{j−1} with only op j's (previously empty) output slot filled.
-        if (updateProof.index != op.out) revert IDisputeGame.DisputeBadIndex(updateProof.index, op.out);
-        bytes32 newRoot = LibProofs.verifySlotUpdate(h[3], bytes32(0), h[1], updateProof);
-        if (newRoot != h[4]) revert IDisputeGame.DisputeMismatch(h[4], newRoot);
         // INVARIANT: the output tensor has the op's shape and scale.
         bytes32 th = LibTensor.tensorHash(op.outScale, op.outShape, h[2]);
         if (th != h[1]) revert IDisputeGame.DisputeMismatch(h[1], th);
         return (LibTensor.numElements(op.outShape), LibPinOps.reductionLength(op));
+    }
+
+    /// @notice Checks that R_j is R_{j−1} with only slot `out` (op j's output, previously empty)
+    ///         changed to `outHash`.
+    /// @param h [R_{j−1}, R_j, outHash].
+    function checkOpUpdate(bytes32[3] calldata h, uint256 out, LibProofs.ListProof calldata p) external pure {
+        // INVARIANT: R_j is R_{j−1} with only op j's (previously empty) output slot filled.
+        if (p.index != out) revert IDisputeGame.DisputeBadIndex(p.index, out);
+        bytes32 newRoot = LibProofs.verifySlotUpdate(h[0], bytes32(0), h[2], p);
+        if (newRoot != h[1]) revert IDisputeGame.DisputeMismatch(h[1], newRoot);
     }
 
     /// @notice Level 5 operands: re-proves op j and opens the operand elements that output element
@@ -170,19 +175,38 @@ library LibDisputeProofs {
         LibProofs.verifySlot(rootM, tensorHash, f.slotProof);
     }
 
-    /// @notice Checks a state slot of R_0 against the agreed S_{t−1}.
-    function checkInitialState(SlotDesc calldata desc, LibProofs.ListProof calldata p, bytes32 prevState, bytes32 h)
-        external
-        pure
-    {
-        // INVARIANT: a state slot of R_0 holds the state tensor of the agreed S_{t−1}.
-        if (p.index != desc.stateIndex) revert IDisputeGame.DisputeBadIndex(p.index, desc.stateIndex);
-        LibProofs.verifyStateTensor(prevState, h, p);
-    }
-
-    /// @notice Tensor hash of a slot with `desc`'s shape and scale and data root `dataRoot`, and its size.
-    function slotTensor(SlotDesc calldata desc, bytes32 dataRoot) external pure returns (bytes32 th, uint256 numel) {
-        return (LibTensor.tensorHash(desc.scale, desc.shape, dataRoot), LibTensor.numElements(desc.shape));
+    /// @notice Checks the contested slot `slot` of R_0, which holds `h` (docs/DISPUTE.md §2, level
+    ///         1 → 2): its descriptor is the program's, and a state slot holds state tensor
+    ///         desc.stateIndex of the agreed S_{t−1} (`prevState`), a const slot the committed
+    ///         constant, a temp slot zero. For an input/target slot, `h` is the tensor hash of the
+    ///         slot's shape and scale with data root `s.dataRoot`.
+    /// @return numel 0 when the slot is proved (the solver wins); the batch tensor's size for an
+    ///         input/target slot (a descent over it follows).
+    function checkInitialSlot(
+        ProgramInfo calldata program,
+        IDisputeGame.SlotArgs calldata s,
+        uint256 slot,
+        bytes32 prevState,
+        bytes32 h
+    ) external pure returns (uint256 numel) {
+        checkSlotDesc(program, s.desc, s.descProof, slot);
+        uint8 kind = s.desc.kind;
+        if (kind == SlotKindId.STATE) {
+            // INVARIANT: a state slot of R_0 holds the state tensor of the agreed S_{t−1}.
+            if (s.stateProof.index != s.desc.stateIndex) revert IDisputeGame.DisputeBadIndex(s.stateProof.index, s.desc.stateIndex);
+            LibProofs.verifyStateTensor(prevState, h, s.stateProof);
+        } else if (kind == SlotKindId.CONST) {
+            // INVARIANT: a const slot holds the program's committed constant.
+            if (h != s.desc.constHash) revert IDisputeGame.DisputeMismatch(s.desc.constHash, h);
+        } else if (kind == SlotKindId.TEMP) {
+            // INVARIANT: a temp slot is empty before op 1.
+            if (h != bytes32(0)) revert IDisputeGame.DisputeMismatch(bytes32(0), h);
+        } else {
+            // INVARIANT: an input/target slot has the program's shape and scale.
+            bytes32 th = LibTensor.tensorHash(s.desc.scale, s.desc.shape, s.dataRoot);
+            if (th != h) revert IDisputeGame.DisputeMismatch(h, th);
+            numel = LibTensor.numElements(s.desc.shape);
+        }
     }
 
     /// @notice Opens the dataset element the batch view selects for batch element `element` of step `step`.

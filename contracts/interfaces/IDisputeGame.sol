@@ -86,25 +86,22 @@ interface IDisputeGame is ICommitErrors {
     /// @notice Arguments of {proveOpOutput}.
     /// @param op Descriptor of op j (proved at index j − 1 of the program's op list).
     /// @param opProof List proof of sha256(abi.encode(op)) in the program's op list.
-    /// @param updateProof Sibling path of slot op.out in R_{j−1} / R_j.
     struct OpOutputProof {
         OpDesc op;
         LibProofs.ListProof opProof;
-        LibProofs.ListProof updateProof;
     }
 
     /// @notice Arguments of {proveInitialSlot}.
     /// @param desc Descriptor of the contested slot (proved in `program.slotsRoot`).
     /// @param descProof List proof of sha256(abi.encode(desc)) at the contested slot index.
     /// @param stateProof For a state slot: proof of the slot hash as state tensor desc.stateIndex of S_{t−1}.
-    /// @param dataRoot For an input/target slot: the batch tensor's data root.
-    /// @param nodes For an input/target slot: first descent nodes below `dataRoot`.
+    /// @param dataRoot For an input/target slot: the batch tensor's data root (the solver then
+    ///        reveals the first descent nodes, or the leaf, in its next move).
     struct SlotArgs {
         SlotDesc desc;
         LibProofs.ListProof descProof;
         LibProofs.ListProof stateProof;
         bytes32 dataRoot;
-        bytes32[] nodes;
     }
 
     /// @notice Arguments of {proveFinalState}.
@@ -302,9 +299,15 @@ interface IDisputeGame is ICommitErrors {
     ///         Emits {LinkContested}.
     function contestOpOutput(GameId game) external;
 
-    /// @notice Solver, level OpOutputProof: proves the contested op-output claims. Decides the
-    ///         game for the solver ({GameDecided}; {settle} pays).
+    /// @notice Solver, level OpOutputProof: proves op j's descriptor and that the posted output
+    ///         hash, size and reduction length are its output's. The solver then proves the slot
+    ///         update in its next move ({proveOpUpdate}; level OpUpdateProof).
     function proveOpOutput(GameId game, OpOutputProof calldata proof) external;
+
+    /// @notice Solver, level OpUpdateProof: proves R_j = R_{j−1} with op j's (previously empty)
+    ///         output slot set to the posted output hash (`proof`: sibling path of that slot).
+    ///         Decides the game for the solver ({GameDecided}; {settle} pays).
+    function proveOpUpdate(GameId game, LibProofs.ListProof calldata proof) external;
 
     /// @notice Solver: reveals the disputed leaf of a tensor descent. Emits {LeafRevealed}.
     function revealLeaf(GameId game, bytes calldata leaf) external;
@@ -316,7 +319,7 @@ interface IDisputeGame is ICommitErrors {
 
     /// @notice Solver, level InitialSlotProof: proves the contested slot of R_0 (state: from
     ///         S_{t−1}; const: the program's hash; temp: zero; input/target: a descent over the
-    ///         batch tensor follows). Decides the game for the solver ({GameDecided}) unless a
+    ///         batch tensor follows, the solver moving first). Decides the game for the solver ({GameDecided}) unless a
     ///         batch descent follows.
     function proveInitialSlot(GameId game, Context calldata ctx, SlotArgs calldata args) external;
 

@@ -41,9 +41,11 @@ enum Level {
     FinalState,
     /// Link contest: the solver must prove that slot of R_M holding that state's next value equals it.
     FinalStateProof,
-    /// Link contest: the solver must prove op j's descriptor, its output slot update R_{j−1} → R_j
-    /// and the posted output hash, size and reduction length.
+    /// Link contest: the solver must prove op j's descriptor and the posted output hash's shape
+    /// and scale, size and reduction length.
     OpOutputProof,
+    /// Link contest: the solver must prove op j's output slot update R_{j−1} → R_j.
+    OpUpdateProof,
     /// The game is decided (see `winner`): no more moves; {IDisputeGame.settle} is due.
     Decided,
     /// The decided game is settled: TaskMarket resolution and the bond's slash/unlock are done.

@@ -172,13 +172,18 @@ export class Player {
         return { move: "postOpOutput", tx: await game.postOpOutput(g.id, claim) };
       }
       case Level.OpOutputProof: {
-        const tr = ev.trace(g.step);
         const j = g.opIndex;
         const desc = this.o.chainProgram.opDescs[j - 1];
-        const upd = slotUpdateProof(tr.slotHashes(j - 1), desc.out, tr.tree(desc.out).hash);
-        const proof = { op: opArg(desc), opProof: opDescProof(this.o.chainProgram, j - 1), updateProof: listArg(upd) };
-        if (corrupt) proof.updateProof.path = proof.updateProof.path.map(() => bad(""));
+        const proof = { op: opArg(desc), opProof: opDescProof(this.o.chainProgram, j - 1) };
+        if (corrupt) proof.opProof.path = proof.opProof.path.map(() => bad(""));
         return { move: "proveOpOutput", tx: await game.proveOpOutput(g.id, proof) };
+      }
+      case Level.OpUpdateProof: {
+        const tr = ev.trace(g.step);
+        const desc = this.o.chainProgram.opDescs[g.opIndex - 1];
+        const upd = listArg(slotUpdateProof(tr.slotHashes(g.opIndex - 1), desc.out, tr.tree(desc.out).hash));
+        if (corrupt) upd.path = upd.path.map(() => bad(""));
+        return { move: "proveOpUpdate", tx: await game.proveOpUpdate(g.id, upd) };
       }
       case Level.Element:
       case Level.BatchElement: {
@@ -252,15 +257,14 @@ export class Player {
     const empty = { count: 1, index: 0, path: [] as string[] };
     let stateProof = empty;
     let dataRoot = hx(ZERO_HASH);
-    let nodes: string[] = [];
     if (stateIndex >= 0) stateProof = listArg(stateTensorProof(tr.prevState, stateIndex));
     if (desc.kind === 1 || desc.kind === 2) {
       const tree = tr.tree(slot);
+      // The first descent nodes (or the leaf) follow in the solver's next move.
       dataRoot = hx(tree.dataRoot);
-      nodes = tree.depth > 0 ? this.nodes((h, i) => tensorNode(tree, h, i), tree.depth, 0) : [];
     }
     if (corrupt) stateProof = { ...stateProof, path: stateProof.path.map(() => hx(Buffer.alloc(32, 7))) };
-    const args = { desc: slotArg(desc), descProof: slotDescProof(cp, slot), stateProof, dataRoot, nodes };
+    const args = { desc: slotArg(desc), descProof: slotDescProof(cp, slot), stateProof, dataRoot };
     return { move: "proveInitialSlot", tx: await this.o.game.proveInitialSlot(g.id, this.o.context, args) };
   }
 

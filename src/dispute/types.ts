@@ -27,10 +27,11 @@ export enum Level {
   FinalState = 12,
   FinalStateProof = 13,
   OpOutputProof = 14,
+  OpUpdateProof = 15,
   /** Decided: the winner is recorded, no more moves; `settle` is due. */
-  Decided = 15,
+  Decided = 16,
   /** Settled: TaskMarket resolution and the bond's slash/unlock are done. */
-  Settled = 16,
+  Settled = 17,
 }
 
 /** Whether a game at `level` takes no more moves (decided, settled or not). */
