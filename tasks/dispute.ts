@@ -30,7 +30,10 @@ const clock = (s: number): string =>
 
 export function registerDisputeTasks(pin: ScopeDefinition): void {
   pin
-    .task("dispute", "Play one side of a dispute game from chain state until it is decided and settled (restartable)")
+    .task(
+      "dispute",
+      "Play one side of a dispute game from chain state until it is decided and settled (restartable)",
+    )
     .addPositionalParam("game", "Game id", undefined, types.int)
     .addParam("side", "solver or challenger")
     .addOptionalParam("bundle", "Task bundle URI or path (default: the one the submitter announced on chain)")
