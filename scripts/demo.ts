@@ -216,6 +216,8 @@ async function main(): Promise<void> {
       const challengerPlayer = await disputePlayer(verifier.c, Side.Challenger, bundle, truth);
       let moves = 0;
       let rounds = 0;
+      // tendGame settles the game in the round that decides it; settlement is its own gas phase.
+      let settleGas = 0n;
       await metered(gas, "dispute moves", async () => {
         for (let i = 0; i < 400; i++) {
           let moved = false;
@@ -230,13 +232,19 @@ async function main(): Promise<void> {
               if (p.side === Side.Challenger) rounds++;
               log(`    ${p.side === Side.Solver ? "solver    " : "challenger"} ${r.move.move.padEnd(22)} gas ${r.move.gas.toLocaleString("en-US")}`);
             }
+            if (r.settled) {
+              settleGas = r.settled.gas;
+              log(`    ${p.side === Side.Solver ? "solver    " : "challenger"} ${"settle".padEnd(22)} gas ${settleGas.toLocaleString("en-US")} (TaskMarket + stakes)`);
+            }
             if (r.resolved) return;
           }
           if (!moved) await time.increase(24 * 3600);
         }
       });
+      gas["dispute moves"] -= settleGas;
+      gas["dispute settle"] = settleGas;
       const outcome = await gameOutcome(verifier.c, id!);
-      log(`  game resolved: ${outcome.winner} won${outcome.byTimeout ? " by timeout" : " by the one-step check"} after ${moves} moves (${rounds} rounds)`);
+      log(`  game decided: ${outcome.winner} won${outcome.byTimeout ? " by timeout" : " by the one-step check"} after ${moves} moves (${rounds} rounds); ${outcome.settled ? "settled" : "NOT settled"}`);
       await metered(gas, "reclaim", () => reclaimTask(submitter.c, submitter.signer, taskId));
       const t = await getTask(submitter.c, taskId);
       log(`  task ${taskId} ${t.status}; solver stake slashed, challenger paid, reward returned to the submitter`);
