@@ -127,7 +127,8 @@ interface IDisputeGame is ICommitErrors {
     ///      (at the top of a list descent, height = listDepth(n), the list's wrapping hash R_0
     ///      or S_t); OneStep uses hi = term k (0 for
     ///      non-reductions), loClaim = s_{k−1}, hiClaim = the claimed value. lowRoot/highRoot are
-    ///      R_{j−1}/R_j from OpOutput on (highRoot = R_M in a FinalState contest). Scratch words are
+    ///      R_{j−1}/R_j from OpOutput on (highRoot = R_M in a FinalState contest). `contested` is
+    ///      the list index a link descent reached, or op j's output slot at OpUpdateProof. Scratch words are
     ///      pre-filled at open (sentinel 1) so that moves only ever rewrite non-zero words.
     struct Game {
         TaskId task;
