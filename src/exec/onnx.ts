@@ -156,7 +156,8 @@ function finish(
 
 /**
  * `operandBound`: a bound on |operand| that holds by construction (see guaranteedBounds); a
- * Rescale whose result provably stays within ±(2^b − 1) gets no Clip node.
+ * Rescale whose result provably stays within ±(2^b − 1) gets no Clip node. `clipLow`: a
+ * Rescale's Clip gets this lower bound instead of −(2^b − 1) (0 merges a following Relu).
  */
 function emitExactOp(
   g: GraphBuilder,
@@ -164,6 +165,7 @@ function emitExactOp(
   name: (id: SlotId) => string,
   out: string,
   operandBound = Infinity,
+  clipLow?: number,
 ): void {
   switch (op.op) {
     case "MatMul":
@@ -207,12 +209,12 @@ function emitExactOp(
       );
       const scaled = g.node("Mul", [shifted, g.floatConst([2 ** -op.shift], [])], g.fresh(`${out}_div`));
       const m = 2 ** op.bound - 1;
-      if (rescaleBound(operandBound, op.shift) <= m) {
+      if (rescaleBound(operandBound, op.shift) <= m && clipLow === undefined) {
         g.node("Floor", [scaled], out); // the clip cannot bind
         return;
       }
       const floored = g.node("Floor", [scaled], g.fresh(`${out}_floor`));
-      g.node("Clip", [floored, g.floatConst([-m], []), g.floatConst([m], [])], out);
+      g.node("Clip", [floored, g.floatConst([clipLow ?? -m], []), g.floatConst([m], [])], out);
       return;
     }
     case "Clip": {
@@ -359,8 +361,56 @@ export function emitOnnx(program: PinProgram, options: EmitOptions = {}): Emitte
       skipped.add(x).add(y);
     }
   }
+  // Fast path only: Rescale(ReduceSum(X over axis 0 or 1 of a matrix), s), the sum read only by
+  // the Rescale, is a MatMul of X with a vector of 2^−s (exact: every product and partial sum is
+  // a multiple of 2^−s of magnitude below 2^53·2^−s), then + ½ and Floor as after a fused Gemm.
+  const reduceShift = new Map<SlotId, number>();
+  // Fast path only: Relu(Rescale(…)) whose Rescale needs a Clip, and whose Rescale output is read
+  // only by that Relu and as ReluGrad's x: the Clip gets lower bound 0 and writes the Relu's
+  // output (min(max(r, 0), m) = max(min(max(r, −m), m), 0)), and the ReluGrads test x > 0 on
+  // the Relu's output instead (r > 0 ⇔ max(r, 0) > 0). One node fewer.
+  const reluOfRescale = new Map<SlotId, SlotId>();
+  const mergedRelus = new Set<SlotId>();
+  if (!withEvidence) {
+    for (const op of program.ops) {
+      if (op.op === "Rescale" && uses.get(op.a) === 1 && op.shift <= 1022) {
+        const p = producer.get(op.a);
+        if (
+          p?.op === "ReduceSum" &&
+          program.slots[p.a].shape.length === 2 &&
+          bounds[op.a] + 2 ** (op.shift - 1) <= Number.MAX_SAFE_INTEGER
+        )
+          reduceShift.set(op.a, op.shift);
+      }
+      if (op.op === "Relu") {
+        const r = producer.get(op.a);
+        if (r?.op !== "Rescale" || rescaleBound(bounds[r.a], r.shift) <= 2 ** r.bound - 1) continue;
+        const readers = program.ops.filter((o) => operandsOf(o).includes(op.a));
+        const onlyMask = readers.every(
+          (o) => o === op || (o.op === "ReluGrad" && o.x === op.a && o.g !== op.a),
+        );
+        if (!onlyMask || uses.get(op.a) !== readers.length || reluOfRescale.has(op.a)) continue;
+        reluOfRescale.set(op.a, op.out);
+        mergedRelus.add(op.out);
+      }
+    }
+  }
+  /** Graph name holding slot `id`'s value (a merged Rescale is read through its Relu, see above). */
+  const fastName = (id: SlotId): string => slotName(reluOfRescale.get(id) ?? id);
   const fusedEvidence = new Map<SlotId, { output: string; shift: number; offset: number }>();
   for (const op of program.ops) {
+    if (mergedRelus.has(op.out)) continue;
+    const rs = reduceShift.get(op.out);
+    if (op.op === "ReduceSum" && rs !== undefined) {
+      const [rows, cols] = program.slots[op.a].shape;
+      const v = `${slotName(op.out)}_fused`;
+      const w = g.floatConst(new Array<number>(op.axis === 0 ? rows : cols).fill(2 ** -rs), [
+        op.axis === 0 ? rows : cols,
+      ]);
+      g.node("MatMul", op.axis === 0 ? [w, slotName(op.a)] : [slotName(op.a), w], v);
+      fusedEvidence.set(op.out, { output: v, shift: rs, offset: 0 });
+      continue;
+    }
     const out = slotName(op.out);
     const shift = fusedShift.get(op.out);
     if (skipped.has(op.out)) continue;
@@ -409,6 +459,22 @@ export function emitOnnx(program: PinProgram, options: EmitOptions = {}): Emitte
       evidenceSlots.push(op.out);
       continue;
     }
+    const relu = op.op === "Rescale" ? reluOfRescale.get(op.out) : undefined;
+    if (relu !== undefined) {
+      // the merged Relu's output is the graph's only name for this Rescale (see reluOfRescale)
+      const reluOut = slotName(relu);
+      const fused = fusedEvidence.get((op as { a: SlotId }).a);
+      if (fused && op.op === "Rescale") {
+        const m = 2 ** op.bound - 1;
+        const v =
+          fused.offset === 0.5
+            ? fused.output
+            : g.node("Add", [fused.output, g.floatConst([0.5], [])], g.fresh(`${reluOut}_half`));
+        const floored = g.node("Floor", [v], g.fresh(`${reluOut}_floor`));
+        g.node("Clip", [floored, g.floatConst([0], []), g.floatConst([m], [])], reluOut);
+      } else emitExactOp(g, op, slotName, reluOut, bounds[(op as { a: SlotId }).a], 0);
+      continue;
+    }
     if (op.op === "Rescale" && fusedEvidence.has(op.a)) {
       const m = 2 ** op.bound - 1;
       const fused = fusedEvidence.get(op.a) as { output: string; offset: number };
@@ -425,7 +491,7 @@ export function emitOnnx(program: PinProgram, options: EmitOptions = {}): Emitte
         );
     } else if (op.op === "Reshape")
       g.node("Reshape", [slotName(op.a), g.int64Const(program.slots[op.out].shape as number[])], out);
-    else emitExactOp(g, op, slotName, out, op.op === "Rescale" ? bounds[op.a] : Infinity);
+    else emitExactOp(g, op, fastName, out, op.op === "Rescale" ? bounds[op.a] : Infinity);
     outputs.push(valueInfo(out, DOUBLE, program.slots[op.out].shape));
     evidenceSlots.push(op.out);
   }

@@ -229,6 +229,122 @@ describe("executor fast path (pruned graphs, fused bias Gemm)", function () {
     }
   });
 
+  it("Rescale of a matrix ReduceSum (either axis) is a MatMul with 2^−s weights, exact next to 2^53 and on ties", async function () {
+    for (const axis of [0, 1] as const) {
+      const [M, N] = [37, 5];
+      const s = 12;
+      const len = axis === 0 ? M : N;
+      const m = Math.floor((Number.MAX_SAFE_INTEGER - 2 ** (s - 1)) / len);
+      const outShape = axis === 0 ? [N] : [M];
+      const p = program(
+        [slot("input", [M, N], m), slot("temp", outShape, len * m), slot("temp", outShape, 2 ** 45 - 1)],
+        [
+          { op: "ReduceSum", out: 1, a: 0, axis },
+          { op: "Rescale", out: 2, a: 1, shift: s, bound: 45 },
+        ],
+        { outputs: { y: 2 } },
+      );
+      const fast = emitOnnx(p, { evidence: false });
+      expect(opTypes(fast.bytes), `axis ${axis}`).to.deep.equal(["MatMul", "Add", "Floor"]);
+      const rng = new Prng(21 + axis);
+      const x = t(
+        [M, N],
+        Array.from({ length: M * N }, () => rng.int(-m, m)),
+      );
+      // line 0 at +m everywhere, line 1 at −m (sums of magnitude len·m, next to 2^53), line 2 sums
+      // to a tie: (k + ½)·2^s, negative
+      // element k of output line `line` (k runs over the reduced axis)
+      const at = (k: number, line: number) => (axis === 0 ? k * N + line : line * N + k);
+      for (let i = 0; i < len; i++) {
+        x.data[at(i, 0)] = m;
+        x.data[at(i, 1)] = -m;
+        x.data[at(i, 2)] = 0;
+      }
+      x.data[at(0, 2)] = -(5 * 2 ** s + 2 ** (s - 1));
+      for (let i = 1; i < len; i++) x.data[at(i, 3)] = 0;
+      x.data[at(0, 3)] = 7 * 2 ** s + 2 ** (s - 1); // a positive tie
+      const want = runReference(p, bindSlots(p, [], { x }));
+      expect(Math.abs(want[1].data[0])).to.be.above(2 ** 52.9);
+      for (const level of GRAPH_OPTIMIZATION_LEVELS) {
+        const ex = await createExecutor(p, { graphOptimizationLevel: level, intraOpThreads: 2 });
+        try {
+          const got = await ex.step([], { x }, { outputs: ["y"] });
+          expectSameBits(got.outputs.y, want[2], `axis ${axis}, ${level}`);
+        } finally {
+          await ex.dispose();
+        }
+      }
+    }
+  });
+
+  it("Relu of a clipping Rescale becomes one Clip to [0, m], with ReluGrad masking on it, bit for bit", async function () {
+    // h = Rescale(3x or 2x, 4) clipped to ±(2^6 − 1); r = Relu(h); state ← Clip(r + ReluGrad(g, h));
+    // the MulConst is fused with the Rescale, the Add is not: both emissions of the merged Clip
+    for (const fusedProduct of [true, false]) {
+      const p = program(
+        [
+          slot("state", [2, 4], 2 ** 20 - 1), // 0 acc
+          slot("input", [2, 4], 2 ** 12), // 1 x
+          slot("input", [2, 4], 2 ** 8), // 2 g
+          slot("temp", [2, 4], 2 ** 24), // 3 x·mulconst
+          slot("temp", [2, 4], 2 ** 6 - 1), // 4 h
+          slot("temp", [2, 4], 2 ** 6 - 1), // 5 r
+          slot("temp", [2, 4], 2 ** 8), // 6 masked g
+          slot("temp", [2, 4], 2 ** 10), // 7 r + masked g
+          slot("temp", [2, 4], 2 ** 21), // 8 acc + …
+          slot("temp", [2, 4], 2 ** 20 - 1), // 9 next acc
+        ],
+        [
+          fusedProduct ? { op: "MulConst", out: 3, a: 1, c: 3 } : { op: "Add", out: 3, a: 1, b: 1 },
+          { op: "Rescale", out: 4, a: 3, shift: 4, bound: 6 },
+          { op: "Relu", out: 5, a: 4 },
+          { op: "ReluGrad", out: 6, g: 2, x: 4 },
+          { op: "Add", out: 7, a: 5, b: 6 },
+          { op: "Add", out: 8, a: 0, b: 7 },
+          { op: "Clip", out: 9, a: 8, bound: 20 },
+        ],
+        { stateUpdates: [{ from: 0, to: 9 }] },
+      );
+      const types = opTypes(emitOnnx(p, { evidence: false }).bytes);
+      expect(types).to.not.include("Relu");
+      expect(types.filter((o) => o === "Clip")).to.have.length(2); // the merged one and the state's
+      const x = t([2, 4], [-4096, -9, -6, -5, 0, 5, 6, 4096]); // 3x/16 + ½: below −m, ties, 0, above m
+      const g = t([2, 4], [256, -256, 1, -1, 7, -7, 0, 3]);
+      const acc = t([2, 4], [2 ** 20 - 1, -(2 ** 20 - 1), 0, 1, -1, 100, -100, 5]);
+      const want = runReference(
+        p,
+        bindSlots(p, [acc], {
+          slots: new Map([
+            [1, x],
+            [2, g],
+          ]),
+        }),
+      );
+      for (const level of GRAPH_OPTIMIZATION_LEVELS) {
+        const ex = await createExecutor(p, { graphOptimizationLevel: level });
+        try {
+          const got = await ex.step([acc], {
+            slots: new Map([
+              [1, x],
+              [2, g],
+            ]),
+          });
+          expectSameBits(got.state[0], want[9], `next acc (${level}, fused ${fusedProduct})`);
+          // evidence keeps h and r apart
+          const ev = await ex.evidence([acc], {
+            slots: new Map([
+              [1, x],
+              [2, g],
+            ]),
+          });
+          for (const id of [4, 5, 6]) expectSameBits(ev[id], want[id], `slot ${id} (${level})`);
+        } finally {
+          await ex.dispose();
+        }
+      }
+    }
+  });
+
   it("a program without state updates opens its evidence session up front and steps with or without outputs", async function () {
     const p = program(
       [slot("input", [3]), slot("temp", [3], 2 ** 21)],
