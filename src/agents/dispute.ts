@@ -158,8 +158,10 @@ async function settleDecided(c: PinpointContracts, id: bigint, winner: Side): Pr
     const r = await chainCall(`settle game ${id}`, async () => (await game.settle(id)).wait());
     return { resolved: true, winner, settled: { gas: r?.gasUsed ?? 0n } };
   } catch (err) {
-    // INVARIANT: settlement happens once on chain; losing the race to another settler is success.
+    // INVARIANT: settlement happens once on chain; losing the race to another settler is success,
+    // whether our transaction failed its gas estimate (DisputeAlreadySettled) or was mined and reverted.
     if (err instanceof PinpointError && err.code === "REVERT_DisputeAlreadySettled") return { resolved: true, winner };
+    if ((await readGame(game, id)).level === Level.Settled) return { resolved: true, winner };
     throw err;
   }
 }

@@ -7,6 +7,7 @@ import {
   disputePlayer,
   gameOutcome,
   gamesOfTask,
+  Level,
   Side,
   solveTask,
   taskTrajectory,
@@ -108,5 +109,75 @@ describe("agents in a dispute", function () {
     } finally {
       await executor.dispose();
     }
+  });
+
+  describe("settlement by tendGame", function () {
+    /** An honest solver, a verifier disputing interval 2 with wrong evidence, the solver's first move made. */
+    async function decidedSetup() {
+      const f = await loadFixture(agentsFixture);
+      const executor = await createExecutor(bundle.program);
+      try {
+        const store = await tempStore();
+        await solveTask({ contracts: f.cs, signer: f.solver, taskId: f.taskId, bundle, store });
+        await depositStake(f.cv, f.verifier, 20n * E18);
+        const wrong = cheatingTrajectory(bundle, STEPS, 5, { executor });
+        const id = (await challengeTask(f.cv, f.taskId, bundle, wrong))!;
+        const solver = await disputePlayer(f.cs, Side.Solver, bundle, taskTrajectory(bundle, STEPS, { executor }));
+        const challenger = await disputePlayer(f.cv, Side.Challenger, bundle, wrong);
+        const first = await tendGame(f.cs, solver, id);
+        expect(first.move?.move).to.equal("bisect:Steps");
+        return { f, id, solver, challenger };
+      } finally {
+        await executor.dispose();
+      }
+    }
+
+    it("the round that times out a silent opponent also settles the game, once; the other agent then has nothing to do", async function () {
+      const { f, id, solver, challenger } = await decidedSetup();
+      const game = f.c.disputeGame!;
+      const [, , challengerLeft] = await game.clockOf(id);
+      await time.increase(Number(challengerLeft) + 1);
+      const verifierBefore = await f.c.stakeManager.balancesOf(f.verifier.address);
+      const r = await tendGame(f.cs, solver, id);
+      expect(r).to.include({ resolved: true, winner: Side.Solver, timedOut: true });
+      expect(r.settled?.gas ?? 0n).to.be.greaterThan(0n);
+      expect(Number((await game.getGame(id)).level)).to.equal(Level.Settled);
+      const again = await tendGame(f.cv, challenger, id);
+      expect(again).to.deep.equal({ resolved: true, winner: Side.Solver });
+      expect(await game.queryFilter(game.filters.GameSettled(id))).to.have.length(1);
+      expect(await gameOutcome(f.cv, id)).to.deep.equal({ winner: "solver", byTimeout: true, settled: true });
+      // The bond (10 tokens) left the verifier's locked stake; nothing else moved.
+      const verifierAfter = await f.c.stakeManager.balancesOf(f.verifier.address);
+      expect(verifierAfter.free).to.equal(verifierBefore.free);
+      expect(verifierBefore.locked - verifierAfter.locked).to.equal(10n * E18);
+      expect((await f.c.taskMarket.getTask(f.taskId)).openDisputes).to.equal(0n);
+    });
+
+    it("an agent that loses the settle race to another settler treats the game as settled", async function () {
+      const { f, id, challenger } = await decidedSetup();
+      const game = f.c.disputeGame!;
+      const [, , challengerLeft] = await game.clockOf(id);
+      await time.increase(Number(challengerLeft) + 1);
+      await (await game.timeout(id)).wait(); // the submitter, a third party, decides it
+      expect(Number((await game.getGame(id)).level)).to.equal(Level.Decided);
+      // The solver's settle lands between the verifier agent's read (Decided) and its own settle.
+      let raced = 0;
+      const racing = new Proxy(game, {
+        get(target, prop) {
+          if (prop !== "settle") return Reflect.get(target, prop, target) as unknown;
+          return async (gameId: bigint) => {
+            raced++;
+            await (await f.cs.disputeGame!.settle(gameId)).wait();
+            return target.settle(gameId);
+          };
+        },
+      });
+      const r = await tendGame({ ...f.cv, disputeGame: racing }, challenger, id);
+      expect(raced).to.equal(1);
+      expect(r).to.deep.equal({ resolved: true, winner: Side.Solver });
+      expect(await game.queryFilter(game.filters.GameSettled(id))).to.have.length(1);
+      expect(Number((await game.getGame(id)).level)).to.equal(Level.Settled);
+      expect((await f.c.taskMarket.getTask(f.taskId)).openDisputes).to.equal(0n);
+    });
   });
 });
