@@ -203,6 +203,38 @@ describe("DisputeGame", () => {
     });
   });
 
+  describe("a solver moving twice in a row", () => {
+    it("keeps its clock running after postOpOutput, topped up to the extension only when it has less", async () => {
+      const { s, w, task, honest, id } = await openedGame();
+      const sp = player(s, w, Side.Solver, s.solver, task.solverTraj);
+      const cp = player(s, w, Side.Challenger, s.challenger, honest);
+      while (Number((await s.game.getGame(id)).level) !== Level.OpOutput) {
+        const [toMove] = await s.game.clockOf(id);
+        await (Number(toMove) === Side.Solver ? sp : cp).act(id);
+      }
+      const ext = BigInt(DisputeDefaults.clockExtension);
+      const snap = await hre.network.provider.send("evm_snapshot", []);
+      // Plenty of time: the solver's clock is not reset by its first move; it keeps running.
+      const [, left0] = await s.game.clockOf(id);
+      expect(left0).to.be.greaterThan(ext + 100n);
+      await sp.act(id); // postOpOutput
+      const [toMove1, left1] = await s.game.clockOf(id);
+      expect(Number(toMove1)).to.equal(Side.Solver);
+      expect(Number((await s.game.getGame(id)).level)).to.equal(Level.Element);
+      expect(left1).to.be.lessThan(left0);
+      await time.increase(100);
+      const [, left2] = await s.game.clockOf(id);
+      expect(left2).to.equal(left1 - 100n);
+      await hre.network.provider.send("evm_revert", [snap]);
+      // Close to expiry: the first move tops the solver up to the extension for the second.
+      await time.increase(Number(left0 - 5n));
+      await sp.act(id);
+      const [toMove3, left3] = await s.game.clockOf(id);
+      expect(Number(toMove3)).to.equal(Side.Solver);
+      expect(left3).to.equal(ext);
+    });
+  });
+
   describe("settlement (decide, then settle)", () => {
     const sink = (x: bigint) => (x * SINK_BPS) / 10_000n;
 

@@ -80,11 +80,21 @@ async function expectSolverPaid(s: System, before: Snapshot, taskId: bigint): Pr
   expect(paid.submitterTokens).to.equal(before.submitterTokens - REWARD);
 }
 
+/** Gas budget of every move but the one-step check (docs/DISPUTE.md §7); settlement is apart. */
+const MOVE_GAS_BUDGET = 80_000n;
+
 async function play(sc: Scenario): Promise<{ s: System; result: PlayResult; taskId: bigint; before: Snapshot }> {
   const s = await loadFixture(deploySystem);
   const w = irisWorkload();
   const before = await snapshot(s);
   const { result, task } = await runScenario(s, w, sc);
+  // Every game is decided by a move and then settled by its own transaction.
+  expect(result.settled, "settled").to.equal(true);
+  expect(result.settleGas).to.be.greaterThan(0n);
+  for (const m of result.moves) {
+    if (m.move.startsWith("oneStep")) continue;
+    expect(m.gas, `${m.move} at ${Level[m.level]}`).to.be.lessThanOrEqual(MOVE_GAS_BUDGET);
+  }
   return { s, result, taskId: task.taskId, before };
 }
 
@@ -202,11 +212,23 @@ describe("DisputeGame: full games on the Iris MLP train step", () => {
       await expectSolverPaid(s, before, taskId);
     });
 
-    it("contesting a correct op-output claim: the solver proves op j and the slot update", async () => {
-      const { s, result, taskId, before } = await play({ totalSteps: 8, interval: 4, challengerFaults: [out(3, 0, 4, BIG)], challengerStrategy: { contestOpOutput: true } });
+    it("contesting a correct op-output claim: the solver proves op j, then the slot update (which decides)", async () => {
+      const sc: Scenario = { totalSteps: 8, interval: 4, challengerFaults: [out(3, 0, 4, BIG)], challengerStrategy: { contestOpOutput: true } };
+      const { s, result, taskId, before } = await play(sc);
       expect(result.winner).to.equal(Side.Solver);
-      expect(result.moves.map((m) => m.move)).to.include.members(["contestOpOutput", "proveOpOutput"]);
+      expect(result.moves.slice(-3).map((m) => `${m.move}@${Level[m.level]}`)).to.deep.equal([
+        "contestOpOutput@Element",
+        "proveOpOutput@OpOutputProof",
+        "proveOpUpdate@OpUpdateProof",
+      ]);
       await expectSolverPaid(s, before, taskId);
+      // The same game with a corrupted slot-update path: rejected, and the solver then loses by timeout.
+      const solverMoves = result.moves.filter((m) => m.side === Side.Solver);
+      const at = solverMoves.findIndex((m) => m.move === "proveOpUpdate");
+      const bad = await play({ ...sc, solverStrategy: { corruptAt: at } });
+      expect(bad.result.rejected.map((r) => `${Level[r.level]}:${r.error}`)).to.deep.equal(["OpUpdateProof:CommitRootMismatch"]);
+      expect(bad.result.winner).to.equal(Side.Challenger);
+      expect(bad.result.byTimeout).to.equal(true);
     });
 
     it("going silent loses by timeout", async () => {
