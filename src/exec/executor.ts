@@ -236,8 +236,11 @@ export async function createExecutor(program: PinProgram, options: ExecutorOptio
   const updateOf = new Map<SlotId, number>(program.stateUpdates.map(({ from }, k) => [from, k]));
   const negZero = mayBeNegativeZero(program);
   // a state output needs the −0 pass only if its graph output was not canonicalised in the graph
+  // (the fast graphs' state outputs: they may differ from the evidence graph's, whose Rescales
+  // never give −0; they are the same in every fast graph of the program)
+  const stateOutputs = emitOnnx(program, { evidence: false, outputs: [] }).stateOutputs;
   const stateNeedsCanon = program.stateUpdates.map(
-    ({ to }, k) => model.stateOutputs[k] === `s${to}` && negZero[to],
+    ({ to }, k) => stateOutputs[k] === `s${to}` && negZero[to],
   );
   // next-state values provably within the state slot's bound need no input check next step
   const bounds = guaranteedBounds(program);
@@ -305,7 +308,7 @@ export async function createExecutor(program: PinProgram, options: ExecutorOptio
             `step: output buffer ${k} aliases an input state tensor; pass buffers from an older step`,
           );
         }
-        fetches[model.stateOutputs[k]] = new ort.Tensor("float64", buf, program.slots[to].shape as number[]);
+        fetches[stateOutputs[k]] = new ort.Tensor("float64", buf, program.slots[to].shape as number[]);
         return buf;
       });
       const wanted = opts.outputs ?? [];
@@ -318,10 +321,10 @@ export async function createExecutor(program: PinProgram, options: ExecutorOptio
           );
         if (!(out in fetches)) fetches[out] = null; // a state output of the same name is already fetched
       }
-      // state and output names are the same in every graph emitted from the program
+      // named outputs have the same names in every graph emitted from the program
       const fast = await fastSession(wanted);
       const res = fast ? await run(feeds, fetches, fast) : {};
-      const stateBufferOf = new Map(model.stateOutputs.map((n, k) => [n, buffers[k]]));
+      const stateBufferOf = new Map(stateOutputs.map((n, k) => [n, buffers[k]]));
       const next = stateSlots.map((id, i) => {
         const k = updateOf.get(id);
         if (k === undefined) return state[i];

@@ -166,6 +166,7 @@ function emitExactOp(
   out: string,
   operandBound = Infinity,
   clipLow?: number,
+  round = false,
 ): void {
   switch (op.op) {
     case "MatMul":
@@ -202,18 +203,31 @@ function emitExactOp(
     case "Rescale": {
       // floor((a + 2^(s−1)) · 2^−s): the add is exact below 2^53 (checked by validateProgram) and
       // scaling by a power of two is exact, so Floor sees the exact quotient.
-      const shifted = g.node(
-        "Add",
-        [name(op.a), g.floatConst([2 ** (op.shift - 1)], [])],
-        g.fresh(`${out}_half`),
-      );
-      const scaled = g.node("Mul", [shifted, g.floatConst([2 ** -op.shift], [])], g.fresh(`${out}_div`));
+      // round: Round(a·2^−s + 2^−(s+1)) instead (see emitOnnx's fast path), same integer
+      const scaled = round
+        ? g.node(
+            "Add",
+            [
+              g.node("Mul", [name(op.a), g.floatConst([2 ** -op.shift], [])], g.fresh(`${out}_div`)),
+              g.floatConst([2 ** -(op.shift + 1)], []),
+            ],
+            g.fresh(`${out}_half`),
+          )
+        : g.node(
+            "Mul",
+            [
+              g.node("Add", [name(op.a), g.floatConst([2 ** (op.shift - 1)], [])], g.fresh(`${out}_half`)),
+              g.floatConst([2 ** -op.shift], []),
+            ],
+            g.fresh(`${out}_div`),
+          );
+      const rounder = round ? "Round" : "Floor";
       const m = 2 ** op.bound - 1;
       if (rescaleBound(operandBound, op.shift) <= m && clipLow === undefined) {
-        g.node("Floor", [scaled], out); // the clip cannot bind
+        g.node(rounder, [scaled], out); // the clip cannot bind
         return;
       }
-      const floored = g.node("Floor", [scaled], g.fresh(`${out}_floor`));
+      const floored = g.node(rounder, [scaled], g.fresh(`${out}_floor`));
       g.node("Clip", [floored, g.floatConst([clipLow ?? -m], []), g.floatConst([m], [])], out);
       return;
     }
@@ -315,6 +329,16 @@ export function emitOnnx(program: PinProgram, options: EmitOptions = {}): Emitte
     }
   });
   const bounds = guaranteedBounds(program);
+  // Fast path only: Rescale(x, s) with |x| ≤ 2^52 − 1 is Round(x·2^−s + 2^−(s+1)) rather than
+  // Floor(x·2^−s + ½): x·2^−s + 2^−(s+1) is exact (a multiple of 2^−(s+1) below 2^53 of them),
+  // never a tie, and the nearest integer to it is floor(x·2^−s + ½); ONNX Runtime's Round is
+  // cheaper than its Floor. Round may give −0 (for x·2^−s in [−½, 0)), so these Rescales count
+  // as possible −0 sources for the fast graph's state outputs (mayBeNegativeZero).
+  const rounds = (a: SlotId, shift: number): boolean =>
+    !withEvidence && bounds[a] <= 2 ** 52 - 1 && shift <= 1021;
+  /** The offset the fused producer of Rescale operand `a` adds (in units of the result). */
+  const halfOf = (a: SlotId, shift: number): number => (rounds(a, shift) ? 2 ** -(shift + 1) : 0.5);
+  const rounderOf = (a: SlotId, shift: number): string => (rounds(a, shift) ? "Round" : "Floor");
   // MatMul X → Rescale(X, s) where X is read by nothing else and |X| + 2^(s−1) < 2^53 provably:
   // one Gemm computes v = X·2^−s + 1/2 exactly (power-of-two scaling of exact integers), so the
   // Rescale is Floor(v) [→ Clip] and X is recovered exactly from v for evidence.
@@ -421,7 +445,8 @@ export function emitOnnx(program: PinProgram, options: EmitOptions = {}): Emitte
         k === 1
           ? slotName(bg.b)
           : g.node("Mul", [slotName(bg.b), g.floatConst([k], [])], g.fresh(`${out}_bias`));
-      const cIn = g.node("Add", [scaledBias, g.floatConst([0.5], [])], g.fresh(`${out}_c`));
+      const half = halfOf(op.out, bg.shift);
+      const cIn = g.node("Add", [scaledBias, g.floatConst([half], [])], g.fresh(`${out}_c`));
       const v = `${out}_fused`;
       g.node("Gemm", [slotName(bg.mm.a), slotName(bg.mm.b), cIn], v, [
         intAttr("transA", bg.mm.transA ? 1 : 0),
@@ -432,12 +457,13 @@ export function emitOnnx(program: PinProgram, options: EmitOptions = {}): Emitte
           f: 2 ** -bg.shift,
         }),
       ]);
-      fusedEvidence.set(op.out, { output: v, shift: bg.shift, offset: 0.5 });
+      fusedEvidence.set(op.out, { output: v, shift: bg.shift, offset: half });
       continue;
     }
     if (op.op === "MatMul" && shift !== undefined) {
       const v = `${out}_fused`;
-      g.node("Gemm", [slotName(op.a), slotName(op.b), g.floatConst([0.5], [])], v, [
+      const half = halfOf(op.out, shift);
+      g.node("Gemm", [slotName(op.a), slotName(op.b), g.floatConst([half], [])], v, [
         intAttr("transA", op.transA ? 1 : 0),
         intAttr("transB", op.transB ? 1 : 0),
         onnx.AttributeProto.create({
@@ -446,7 +472,7 @@ export function emitOnnx(program: PinProgram, options: EmitOptions = {}): Emitte
           f: 2 ** -shift,
         }),
       ]);
-      fusedEvidence.set(op.out, { output: v, shift, offset: 0.5 });
+      fusedEvidence.set(op.out, { output: v, shift, offset: half });
       outputs.push(valueInfo(v, DOUBLE, program.slots[op.out].shape));
       evidenceSlots.push(op.out);
       continue;
@@ -467,36 +493,47 @@ export function emitOnnx(program: PinProgram, options: EmitOptions = {}): Emitte
       if (fused && op.op === "Rescale") {
         const m = 2 ** op.bound - 1;
         const v =
-          fused.offset === 0.5
+          fused.offset !== 0
             ? fused.output
-            : g.node("Add", [fused.output, g.floatConst([0.5], [])], g.fresh(`${reluOut}_half`));
-        const floored = g.node("Floor", [v], g.fresh(`${reluOut}_floor`));
+            : g.node(
+                "Add",
+                [fused.output, g.floatConst([halfOf(op.a, op.shift)], [])],
+                g.fresh(`${reluOut}_half`),
+              );
+        const floored = g.node(rounderOf(op.a, op.shift), [v], g.fresh(`${reluOut}_floor`));
         g.node("Clip", [floored, g.floatConst([0], []), g.floatConst([m], [])], reluOut);
-      } else emitExactOp(g, op, slotName, reluOut, bounds[(op as { a: SlotId }).a], 0);
+      } else if (op.op === "Rescale")
+        emitExactOp(g, op, slotName, reluOut, bounds[op.a], 0, rounds(op.a, op.shift));
       continue;
     }
     if (op.op === "Rescale" && fusedEvidence.has(op.a)) {
       const m = 2 ** op.bound - 1;
       const fused = fusedEvidence.get(op.a) as { output: string; offset: number };
       const v =
-        fused.offset === 0.5
+        fused.offset !== 0
           ? fused.output
-          : g.node("Add", [fused.output, g.floatConst([0.5], [])], g.fresh(`${out}_half`));
-      if (rescaleBound(bounds[op.a], op.shift) <= m) g.node("Floor", [v], out);
+          : g.node("Add", [fused.output, g.floatConst([halfOf(op.a, op.shift)], [])], g.fresh(`${out}_half`));
+      const rounder = rounderOf(op.a, op.shift);
+      if (rescaleBound(bounds[op.a], op.shift) <= m) g.node(rounder, [v], out);
       else
         g.node(
           "Clip",
-          [g.node("Floor", [v], g.fresh(`${out}_floor`)), g.floatConst([-m], []), g.floatConst([m], [])],
+          [g.node(rounder, [v], g.fresh(`${out}_floor`)), g.floatConst([-m], []), g.floatConst([m], [])],
           out,
         );
     } else if (op.op === "Reshape")
       g.node("Reshape", [slotName(op.a), g.int64Const(program.slots[op.out].shape as number[])], out);
-    else emitExactOp(g, op, fastName, out, op.op === "Rescale" ? bounds[op.a] : Infinity);
+    else if (op.op === "Rescale")
+      emitExactOp(g, op, fastName, out, bounds[op.a], undefined, rounds(op.a, op.shift));
+    else emitExactOp(g, op, fastName, out);
     outputs.push(valueInfo(out, DOUBLE, program.slots[op.out].shape));
     evidenceSlots.push(op.out);
   }
   const zero = g.floatConst([0], []);
-  const negZero = mayBeNegativeZero(program);
+  const negZero = mayBeNegativeZero(
+    program,
+    new Set(program.ops.flatMap((op) => (op.op === "Rescale" && rounds(op.a, op.shift) ? [op.out] : []))),
+  );
   const stateOutputs = program.stateUpdates.map(({ to }, k) => {
     // a temp that cannot hold −0 is fetched as it is; otherwise −0 + 0 = +0 canonicalises it
     // (each state output needs its own graph output: two updates may share a slot)

@@ -168,9 +168,13 @@ export function slotsOfKind(program: PinProgram, kind: PinProgram["slots"][numbe
 /**
  * For each slot, whether ONNX Runtime may produce −0 in it when every non-temp input is canonical
  * (IEEE: 0·(−c) = −0, (−0) + (−0) = −0, (−0) − (+0) = −0; Rescale's +2^(s−1) and Floor never give
- * −0). Slots marked false need no −0 fix; the analysis is conservative.
+ * −0). Slots marked false need no −0 fix; the analysis is conservative. `roundedRescales`: the
+ * outputs of Rescales emitted with Round (the exact fast graph, see emitOnnx), which may be −0.
  */
-export function mayBeNegativeZero(program: PinProgram): boolean[] {
+export function mayBeNegativeZero(
+  program: PinProgram,
+  roundedRescales: ReadonlySet<SlotId> = new Set(),
+): boolean[] {
   const neg = program.slots.map(() => false);
   for (const op of program.ops) {
     switch (op.op) {
@@ -196,7 +200,7 @@ export function mayBeNegativeZero(program: PinProgram): boolean[] {
         neg[op.out] = neg[op.g];
         break;
       case "Rescale":
-        neg[op.out] = false;
+        neg[op.out] = roundedRescales.has(op.out);
         break;
     }
   }

@@ -172,7 +172,8 @@ describe("executor fast path (pruned graphs, fused bias Gemm)", function () {
       { outputs: { y: 6 } },
     );
     const fast = emitOnnx(p, { evidence: false });
-    expect(opTypes(fast.bytes)).to.deep.equal(["Mul", "Add", "Gemm", "Floor"]); // C = b·3·2^−4 + ½
+    // C = b·3·2^−4 + 2^−5, then Round (operands far below 2^52)
+    expect(opTypes(fast.bytes)).to.deep.equal(["Mul", "Add", "Gemm", "Round"]);
     const ex = await createExecutor(p, { graphOptimizationLevel: "all" });
     try {
       for (const xv of [-9, -8, -7, -1, 0, 1, 7, 8, 9, 23, -23, 24, -24, 2 ** 19 + 1]) {
@@ -338,6 +339,56 @@ describe("executor fast path (pruned graphs, fused bias Gemm)", function () {
             ]),
           });
           for (const id of [4, 5, 6]) expectSameBits(ev[id], want[id], `slot ${id} (${level})`);
+        } finally {
+          await ex.dispose();
+        }
+      }
+    }
+  });
+
+  it("Rescale as Round(x·2^−s + 2^−(s+1)) up to |x| = 2^52 − 1: every tie rounds up, −0 never escapes, Floor beyond", async function () {
+    const s = 3;
+    const mk = (maxAbs: number) =>
+      program(
+        [
+          slot("state", [12], 2 ** 20 - 1),
+          slot("input", [12], maxAbs),
+          slot("temp", [12], maxAbs),
+          slot("temp", [12], 2 ** 50),
+        ],
+        [
+          { op: "Add", out: 2, a: 1, b: 1 }, // 2x, an unfused Rescale operand
+          { op: "Rescale", out: 3, a: 2, shift: s, bound: 50 },
+        ],
+        // the Rescale output is the next state directly: its −0s must be canonicalised in the graph
+        { stateUpdates: [{ from: 0, to: 3 }], outputs: { r: 3 } },
+      );
+    const near = 2 ** 51 - 1; // 2x ≤ 2^52 − 2: the Round form
+    const roundP = mk(near);
+    const floorP = mk(2 ** 51 + 2 ** 20); // 2x may pass 2^52 − 1: Floor
+    expect(opTypes(emitOnnx(roundP, { evidence: false }).bytes))
+      .to.include("Round")
+      .and.not.include("Floor");
+    expect(opTypes(emitOnnx(floorP, { evidence: false }).bytes))
+      .to.include("Floor")
+      .and.not.include("Round");
+    // 2x/8 + ½ for 2x ∈ {−8, −4 (tie → 0, Round would give −0), −2, −6 (tie), −12 (tie), 4, 12, 2^52 − 2, …}
+    const xs = [-4, -2, -1, -3, -6, 2, 6, 0, 1, near, -near, -(near - 2)];
+    for (const p of [roundP, floorP]) {
+      const x = t([12], xs);
+      const s0 = t(
+        [12],
+        Array.from({ length: 12 }, (_, i) => i - 6),
+      );
+      const want = runReference(p, bindSlots(p, [s0], { x }));
+      for (const level of GRAPH_OPTIMIZATION_LEVELS) {
+        const ex = await createExecutor(p, { graphOptimizationLevel: level });
+        try {
+          const got = await ex.step([s0], { x }, { outputs: ["r"] });
+          expectSameBits(got.state[0], want[3], `next state (${level})`);
+          expectSameBits(got.outputs.r, want[3], `r (${level})`);
+          const plain = await ex.step([s0], { x });
+          expectSameBits(plain.state[0], want[3], `next state without outputs (${level})`);
         } finally {
           await ex.dispose();
         }
