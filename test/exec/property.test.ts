@@ -100,6 +100,16 @@ describe("executor property: ONNX Runtime == reference interpreter, bit for bit"
             });
             for (const [name, id] of Object.entries(c.program.outputs))
               expectBitEqual(step.outputs[name], want[id], `case ${n} output ${name}`);
+            // and so does the state-only graph (pruned to what feeds the state updates)
+            const plain = await ex.step(c.state, batch);
+            const wantState = c.program.slots.flatMap((s, id) => {
+              if (s.kind !== "state") return [];
+              const upd = c.program.stateUpdates.find((u) => u.from === id);
+              return [upd ? want[upd.to] : want[id]];
+            });
+            plain.state.forEach((st, i) =>
+              expectBitEqual(st, wantState[i], `case ${n} state-only step, state ${i}`),
+            );
           } finally {
             await ex.dispose();
           }
