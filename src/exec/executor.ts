@@ -1,8 +1,11 @@
 /**
- * ONNX Runtime executor for PinIR programs: one session per program serves the fast path
- * (`step`: fetch only the next state and the named outputs asked for) and evidence runs
- * (`evidence`: every slot), because the emitted graph exposes every temp slot as an output and
- * ONNX Runtime lets each run pick its fetches.
+ * ONNX Runtime executor for PinIR programs. The fast path (`step`: fetch only the next state and
+ * the named outputs asked for) runs the fast-path graph of the program (emitOnnx with evidence
+ * false: pruned to those fetches and more fused), one session per set of named outputs fetched;
+ * evidence runs (`evidence` / `fetchSlots`: every slot) run the evidence graph, which exposes
+ * every temp slot as an output, in a session opened on first use. Both graphs compute the same
+ * exact integers (test/exec/property.test.ts and fastpath.test.ts check them against the
+ * reference interpreter).
  *
  * Devices: CPU by default; CUDA only when asked. Asking for CUDA where it cannot be loaded is
  * EXEC_CUDA_UNAVAILABLE, never a silent CPU run, and CUDA sessions disable ONNX Runtime's own CPU

@@ -2,9 +2,9 @@
  * Executor: runs PinIR programs exactly.
  *
  * - `createExecutor(program, { device, intraOpThreads, graphOptimizationLevel })` emits the exact
- *   float64 ONNX graph (`emitOnnx`) and opens one onnxruntime-node session that serves both the
- *   fast path (`step`: next state + chosen named outputs) and evidence runs (`evidence` /
- *   `fetchSlots`: every slot of the value table). CPU by default; CUDA only when asked, never a
+ *   float64 ONNX graphs (`emitOnnx`) and runs the fast path (`step`: next state + chosen named
+ *   outputs) on a pruned, more fused graph, and evidence runs (`evidence` / `fetchSlots`: every
+ *   slot of the value table) on the graph that exposes every slot. CPU by default; CUDA only when asked, never a
  *   silent fallback (EXEC_CUDA_UNAVAILABLE; CUDA sessions disable ORT's CPU fallback).
  * - Every tensor handed back is canonical (no −0) and checked to be within ±(2^53 − 1); every
  *   input, target and state value fed in must lie within its slot's maxAbs (EXEC_INPUT_BOUNDS).

@@ -10,6 +10,15 @@
  * with it (Gemm with alpha 2^−s and C ½; Mul by c·2^−s), all exact; such slots are exposed as
  * v = x·2^−s + offset and recovered exactly (EmittedModel.fusedEvidence).
  *
+ * `emitOnnx(program, { evidence: false, outputs })` writes the *fast-path graph* of the same
+ * program: only the state updates and the named outputs asked for are graph outputs, nodes that
+ * feed neither are pruned, and, because no intermediate slot has to be recoverable, more is fused
+ * (each step exact, argued where it is emitted): MatMul + bias MulConst + Add + Rescale is one Gemm
+ * (C = b·c·2^−s + ½); Rescale(ReduceSum) is a MatMul with 2^−s weights; Relu after a clipping
+ * Rescale is that Clip's lower bound 0; Rescale of |x| ≤ 2^52 − 1 uses Round(x·2^−s + 2^−(s+1))
+ * (no ties) instead of Floor(x·2^−s + ½); a Relu read only by a Clip is Max(a, 0) (ONNX Runtime's
+ * Relu→Clip fusion rejects double bounds). The executor runs it for `step`.
+ *
  * `emitFloat32Onnx` writes the *equivalent float32 graph* used as the benchmark baseline: the same
  * op structure on real numbers (value = integer / 2^scale), Rescale and Clip dropped, scale
  * changes folded into multiplications by powers of two.
