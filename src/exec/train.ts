@@ -3,7 +3,7 @@
  * t = firstStep… over the batch view of docs/SPEC.md §4, reporting the program's "loss" output.
  */
 import type { IntTensor, PinProgram, SlotId } from "../pinir/types";
-import { batchInto, type Dataset } from "../data";
+import { batchInto, batchRowSample, type Dataset } from "../data";
 import { markChecked } from "./checked";
 import { ExecCode, execError } from "./errors";
 import { createExecutor, type Device, type Executor, type ExecutorOptions } from "./executor";
@@ -136,10 +136,19 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const t0 = performance.now();
   try {
     for (let t = first; t < first + opts.steps; t++) {
-      batchInto(dataset, t, batchSize, x, y);
+      // a batch whose rows do not wrap around the dataset is a view of it (no copy); otherwise the
+      // rows are copied into x and y. Either way only rows of the checked dataset are fed.
+      const s = batchRowSample(dataset.nSamples, t, batchSize, 0);
+      let xIn = xT;
+      let yIn = yT;
+      if (s + batchSize <= dataset.nSamples) {
+        const [d, c] = [dataset.nFeatures, dataset.nClasses];
+        xIn = markChecked({ ...xT, data: dataset.features.data.subarray(s * d, (s + batchSize) * d) });
+        yIn = markChecked({ ...yT, data: dataset.targets.data.subarray(s * c, (s + batchSize) * c) });
+      } else batchInto(dataset, t, batchSize, x, y);
       const wantLoss = hasLoss && lossEvery > 0 && (t - first) % lossEvery === 0;
       const into = pool ? pool[t % 2] : undefined;
-      const res = await executor.step(state, hasTarget ? { x: xT, y: yT } : { x: xT }, {
+      const res = await executor.step(state, hasTarget ? { x: xIn, y: yIn } : { x: xIn }, {
         ...(wantLoss ? { outputs: ["loss"] } : {}),
         ...(into ? { into } : {}),
       });

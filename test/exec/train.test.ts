@@ -72,6 +72,38 @@ describe("training with the derived train-step program", function () {
     expect(stateHash(res.state).equals(stateHash(s0))).to.equal(false);
   });
 
+  it("feeds contiguous batches as views of the dataset and wrapping ones as copies, with the same bits as step(batchAt)", async function () {
+    // 100 samples, batch 32: batches 4, 7, 8, … wrap around the end of the dataset
+    const small = loadMnist({ train: 100, test: 1, seed: 9 }).train;
+    const steps = 9;
+    const ex = await createExecutor(program);
+    try {
+      let manual: IntTensor[] = [...s0];
+      const perStep: string[] = [];
+      for (let t = 1; t <= steps; t++) {
+        manual = (await ex.step(manual, batchAt(small, t, BATCH))).state;
+        perStep.push(stateHash(manual).toString("hex"));
+      }
+      const seen: string[] = [];
+      for (const recycle of [false, true]) {
+        seen.length = 0;
+        const res = await train({
+          program,
+          initialState: s0,
+          dataset: small,
+          steps,
+          executor: ex,
+          recycle,
+          onStep: ({ state }) => void seen.push(stateHash(state).toString("hex")),
+        });
+        expect(seen, `recycle ${recycle}`).to.deep.equal(perStep);
+        expect(stateHash(res.state).toString("hex")).to.equal(perStep[steps - 1]);
+      }
+    } finally {
+      await ex.dispose();
+    }
+  });
+
   it("is bit-identical across thread counts and optimisation levels, and resumes from a checkpoint", async function () {
     const a = await train({
       program,
