@@ -209,7 +209,7 @@ function toOrt(t: IntTensor): ort.Tensor {
   return new ort.Tensor("float64", t.data, t.shape as number[]);
 }
 
-/** Creates an executor for `program` (validates it, emits the float64 graph, opens one session). */
+/** Creates an executor for `program`: validates it, emits the float64 graphs, opens the fast-path session (evidence session on first use). */
 export async function createExecutor(program: PinProgram, options: ExecutorOptions = {}): Promise<Executor> {
   validateProgram(program);
   const model = emitOnnx(program);
