@@ -117,6 +117,7 @@ export async function solveTask(opts: SolveOptions): Promise<SolveResult> {
   const executor = await createExecutor(bundle.program, { device: opts.device ?? "cpu" });
   let stepsRun = 0;
   let checkpoints = 0;
+  let background: Promise<void> = Promise.resolve();
   try {
     for (let i = start + 1; i <= N; i++) {
       const from = checkpointStep(i - 1, k, T);
@@ -143,11 +144,14 @@ export async function solveTask(opts: SolveOptions): Promise<SolveResult> {
         stepsRun += n;
       }
       if (n < to - from) {
+        await background;
         await streamer.flush();
         return { taskId, status: "stopped", stepsRun, checkpoints, seconds: (performance.now() - t0) / 1000 };
       }
-      const { stateHash: h } = await store.put({ step: to, tensors: state, programHash });
-      const hHex = hex(h);
+      // Hash and serialise now; write the file and stream the hash in the background, in
+      // checkpoint order, so training goes on meanwhile.
+      const prepared = store.prepare({ step: to, tensors: state, programHash });
+      const hHex = hex(prepared.stateHash);
       checkpoints++;
       emit({ kind: "checkpoint", index: i, step: to, stateHash: hHex });
       if (i <= committed.length) {
@@ -159,10 +163,16 @@ export async function solveTask(opts: SolveOptions): Promise<SolveResult> {
             { index: i, step: to },
           );
         }
-      } else if (i < N) {
-        await streamer.push(hHex);
       }
+      const stream = i > committed.length && i < N;
+      // INVARIANT: a hash is streamed only after its file is durable, and in checkpoint order.
+      background = background.then(async () => {
+        await prepared.write();
+        if (stream) await streamer.push(hHex);
+      });
+      background.catch(() => undefined); // surfaced by the awaits below
     }
+    await background;
     await streamer.flush();
   } finally {
     await executor.dispose();
