@@ -8,6 +8,7 @@
  * where opsRoot = listRoot(sha256(abi.encode(OpDesc_j))), slotsRoot = listRoot(sha256(abi.encode(SlotDesc_i))).
  * This is the value a task's `WorkSpec.programHash` must hold for its disputes to be playable.
  */
+import { opInputs } from "../pinir/infer";
 import { AbiCoder, hexlify } from "ethers";
 import { type Hash, listProof, listRoot, sha256, u32, ZERO_HASH } from "../commit/hash";
 import { tensorHash } from "../commit/tensor";
@@ -58,17 +59,8 @@ export function encodeSlotDesc(d: SlotDesc): Buffer {
 
 /** Operands (a, b) of an op; b is undefined for unary ops. ReluGrad reads (g, x). */
 export function operandSlots(op: PinOp): [number, number | undefined] {
-  switch (op.op) {
-    case "MatMul":
-    case "Add":
-    case "Sub":
-    case "Mul":
-      return [op.a, op.b];
-    case "ReluGrad":
-      return [op.g, op.x];
-    default:
-      return [op.a, undefined];
-  }
+  const [a, b] = opInputs(op);
+  return [a, b];
 }
 
 /** The descriptor of op `j` (0-based) of `program`. */
