@@ -6,3 +6,4 @@ export * from "./verifier";
 export * from "./dispute";
 export * from "./daemon";
 export * from "./replay";
+export * from "./play";
