@@ -25,7 +25,18 @@ export async function signerAt(hre: HardhatRuntimeEnvironment, index: number): P
 export async function contractsFor(hre: HardhatRuntimeEnvironment, signer: Signer): Promise<PinpointContracts> {
   const { connectPinpoint, loadAddresses } = await import("../src/chain/system");
   const { chainId } = await hre.ethers.provider.getNetwork();
-  return connectPinpoint(loadAddresses(deploymentsDir(hre), hre.network.name, chainId), signer);
+  const addresses = loadAddresses(deploymentsDir(hre), hre.network.name, chainId);
+  if ((await hre.ethers.provider.getCode(addresses.taskMarket)) === "0x") {
+    const { InputError } = await import("../src/errors");
+    throw new InputError(
+      "NO_CONTRACTS",
+      hre.network.name === "hardhat"
+        ? `no TaskMarket at ${addresses.taskMarket}: the in-process network starts empty on every command; run \`npx hardhat node\` and use --network localhost (or run the tasks from one script)`
+        : `no TaskMarket at ${addresses.taskMarket} on network ${hre.network.name} (was the chain restarted?): run \`npx hardhat pin deploy --reset --network ${hre.network.name}\``,
+      { network: hre.network.name, taskMarket: addresses.taskMarket },
+    );
+  }
+  return connectPinpoint(addresses, signer);
 }
 
 /** JSON with bigints as decimal strings. */
