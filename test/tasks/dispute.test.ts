@@ -4,7 +4,6 @@ import os from "node:os";
 import path from "node:path";
 import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { challengeTask, fetchBundle, loadBundle, taskTrajectory } from "../../src/agents";
 import { announced, connectPinpoint, getTask, loadAddresses } from "../../src/chain";
 
 const E18 = 10n ** 18n;
@@ -61,13 +60,10 @@ describe("pin tasks: dispute and replay", function () {
       account: 0,
     });
     await pin("solve", { id, checkpoints: path.join(dir, "ckpt"), account: 1, cheatStep: 6, json: true });
-    const verified = JSON.parse(await pin("verify", { id, all: true, account: 2, json: true }));
+    const verified = JSON.parse(await pin("verify", { id, all: true, challenge: true, account: 2, json: true }));
     expect(verified.mismatch.index).to.equal(2);
-    // Opening a game is not this task's job: the library call.
-    const [, , verifier] = await hre.ethers.getSigners();
-    const cv = connectPinpoint(loadAddresses(process.env.PINPOINT_DEPLOYMENTS!, "hardhat"), verifier);
-    const bundle = loadBundle(await fetchBundle((await announced(cv, BigInt(id), "Bundle"))!));
-    return (await challengeTask(cv, BigInt(id), bundle, taskTrajectory(bundle, 16), 2))!;
+    expect(verified.game).to.be.a("string");
+    return BigInt(verified.game);
   }
 
   after(function () {
