@@ -5,7 +5,7 @@
  * (which checkpoints are committed) plus its local store (which states it still has).
  */
 import type { Signer } from "ethers";
-import { CheckpointStore, CheckpointStreamer, stateHash } from "../commit";
+import { CheckpointStore, CheckpointStreamer, hashOffThread, stateHash } from "../commit";
 import { announce, chainCall, type PinpointContracts } from "../chain";
 import { IntegrityError, InputError } from "../errors";
 import { createExecutor, train, type Device } from "../exec";
@@ -148,26 +148,27 @@ export async function solveTask(opts: SolveOptions): Promise<SolveResult> {
         await streamer.flush();
         return { taskId, status: "stopped", stepsRun, checkpoints, seconds: (performance.now() - t0) / 1000 };
       }
-      // Hash and serialise now; write the file and stream the hash in the background, in
-      // checkpoint order, so training goes on meanwhile.
-      const prepared = store.prepare({ step: to, tensors: state, programHash });
-      const hHex = hex(prepared.stateHash);
+      // Copy the state now; hash and serialise it on a worker thread; write the file and stream
+      // the hash in the background, in checkpoint order, while training goes on.
+      const work = hashOffThread({ step: to, tensors: state, programHash }, true);
       checkpoints++;
-      emit({ kind: "checkpoint", index: i, step: to, stateHash: hHex });
-      if (i <= committed.length) {
-        // Recomputed after a crash: it must equal what we committed before.
-        if (committed[i - 1].toLowerCase() !== hHex) {
-          throw new IntegrityError(
-            "SOLVER_NONDETERMINISTIC",
-            `recomputed checkpoint ${i} (step ${to}) hashes to ${hHex}, but ${committed[i - 1]} was committed: the executor or bundle changed since the crash`,
-            { index: i, step: to },
-          );
-        }
-      }
-      const stream = i > committed.length && i < N;
+      const recomputed = i <= committed.length;
+      const stream = !recomputed && i < N;
+      const index = i;
       // INVARIANT: a hash is streamed only after its file is durable, and in checkpoint order.
       background = background.then(async () => {
-        await prepared.write();
+        const { stateHash: h, bytes } = await work;
+        const hHex = hex(h);
+        emit({ kind: "checkpoint", index, step: to, stateHash: hHex });
+        // Recomputed after a crash: it must equal what we committed before.
+        if (recomputed && committed[index - 1].toLowerCase() !== hHex) {
+          throw new IntegrityError(
+            "SOLVER_NONDETERMINISTIC",
+            `recomputed checkpoint ${index} (step ${to}) hashes to ${hHex}, but ${committed[index - 1]} was committed: the executor or bundle changed since the crash`,
+            { index, step: to },
+          );
+        }
+        await store.writeEncoded(h, bytes!);
         if (stream) await streamer.push(hHex);
       });
       background.catch(() => undefined); // surfaced by the awaits below

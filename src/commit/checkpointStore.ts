@@ -236,6 +236,14 @@ export class CheckpointStore {
     return { stateHash: hash, bytes: bytes.length, write: () => this.writeFile(hash, bytes) };
   }
 
+  /**
+   * Writes bytes made by {@link encodeCheckpointFile} for the state with hash `hash` (e.g. by
+   * the off-thread hasher). A wrong hash only yields a file that {@link get} rejects.
+   */
+  writeEncoded(hash: Hash, bytes: Buffer): Promise<{ stateHash: Hash; file: string; bytes: number }> {
+    return this.writeFile(hash, bytes);
+  }
+
   private async writeFile(hash: Hash, bytes: Buffer): Promise<{ stateHash: Hash; file: string; bytes: number }> {
     const file = this.pathOf(hash);
     const tmp = path.join(this.dir, `.${toHex(hash)}.${process.pid}.${randomBytes(4).toString("hex")}${TMP_SUFFIX}`);

@@ -1,7 +1,8 @@
 /**
  * Proof-of-learning checkpointing for a solver's step loop (docs/SPEC.md §4): every k steps the
- * state is hashed and serialised on the spot, then — in the background, while the next steps
- * run — written to the checkpoint store and, once the file is durable, queued for the chain.
+ * state is copied on the spot and hashed and serialised on a worker thread (src/commit/offThread.ts),
+ * then — in the background, while the next steps run — written to the checkpoint store and, once
+ * the file is durable, queued for the chain.
  *
  * Checkpoint i is the state after step min(i·k, T). Checkpoints 1..N−1 are streamed; the final
  * state (checkpoint N, step T) is stored but not streamed: it goes to `submitFinal`.
@@ -14,7 +15,8 @@ import { InputError } from "../errors";
 import type { IntTensor } from "../pinir/types";
 import type { CheckpointStore } from "./checkpointStore";
 import type { Hash } from "./hash";
-import { stateHash } from "./lists";
+import { ZERO_HASH } from "./hash";
+import { hashOffThread } from "./offThread";
 import type { CheckpointStreamer } from "./streamer";
 
 export interface CheckpointerOptions {
@@ -28,7 +30,7 @@ export interface CheckpointerOptions {
   readonly totalSteps?: number;
   /** Recorded in every checkpoint file. */
   readonly programHash?: Hash;
-  /** Called (synchronously, from onStep) with each checkpoint's index and state hash. */
+  /** Called with each checkpoint's index and state hash, in checkpoint order, once it is hashed. */
   readonly onCheckpoint?: (info: { index: number; step: number; stateHash: Hash; final: boolean }) => void;
 }
 
@@ -50,14 +52,15 @@ export class Checkpointer {
     this.opts = opts;
   }
 
-  /** State hashes of checkpoints 1, 2, … taken so far (the final one excluded). */
+  /** State hashes of checkpoints 1, 2, … (the final one excluded); complete after {@link finish}. */
   get checkpointHashes(): readonly Hash[] {
     return this.hashes;
   }
 
   /**
-   * Step hook: takes a checkpoint after steps k, 2k, … and after step T. Returns at once; the
-   * hashing and serialisation happen now, the I/O later. Throws the first background error.
+   * Step hook: takes a checkpoint after steps k, 2k, … and after step T. Returns at once: the
+   * state is copied now, hashed and serialised on a worker thread, written and streamed later,
+   * in order. Throws the first background error.
    */
   onStep(info: { readonly step: number; readonly state: readonly IntTensor[] }): void {
     if (this.failure) throw this.failure;
@@ -66,17 +69,21 @@ export class Checkpointer {
     if (!final && (info.step % k !== 0 || (T !== undefined && info.step > T))) return;
     const index = final ? Math.ceil(info.step / k) : info.step / k;
     const cp = { step: info.step, tensors: info.state, ...(this.opts.programHash ? { programHash: this.opts.programHash } : {}) };
-    const prepared = this.opts.store?.prepare(cp);
-    const hash = prepared?.stateHash ?? stateHash(info.state);
-    if (final) this.finalHash = hash;
-    else this.hashes.push(hash);
-    this.opts.onCheckpoint?.({ index, step: info.step, stateHash: hash, final });
+    const store = this.opts.store;
     const streamer = final ? undefined : this.opts.streamer;
+    // Off the main thread: copy now, hash and serialise on the worker; the results land in order.
+    const work = hashOffThread(cp, store !== undefined);
+    const slot = final ? -1 : this.hashes.length;
+    if (!final) this.hashes.push(ZERO_HASH);
     // INVARIANT: a hash is streamed only after its file is durable, and in checkpoint order.
     this.tail = this.tail
       .then(async () => {
+        const { stateHash: hash, bytes } = await work;
         if (this.failure) return;
-        if (prepared) await prepared.write();
+        if (final) this.finalHash = hash;
+        else this.hashes[slot] = hash;
+        this.opts.onCheckpoint?.({ index, step: info.step, stateHash: hash, final });
+        if (store && bytes) await store.writeEncoded(hash, bytes);
         if (streamer) await streamer.push(hash);
       })
       .catch((err: unknown) => {

@@ -6,3 +6,4 @@ export * from "./checkpointStore";
 export * from "./streamer";
 export * from "./abi";
 export * from "./checkpointer";
+export * from "./offThread";
