@@ -118,6 +118,7 @@ export async function solveTask(opts: SolveOptions): Promise<SolveResult> {
   let stepsRun = 0;
   let checkpoints = 0;
   let background: Promise<void> = Promise.resolve();
+  let finalHex: string | undefined;
   try {
     for (let i = start + 1; i <= N; i++) {
       const from = checkpointStep(i - 1, k, T);
@@ -159,6 +160,7 @@ export async function solveTask(opts: SolveOptions): Promise<SolveResult> {
       background = background.then(async () => {
         const { stateHash: h, bytes } = await work;
         const hHex = hex(h);
+        if (index === N) finalHex = hHex;
         emit({ kind: "checkpoint", index, step: to, stateHash: hHex });
         // Recomputed after a crash: it must equal what we committed before.
         if (recomputed && committed[index - 1].toLowerCase() !== hHex) {
@@ -179,7 +181,7 @@ export async function solveTask(opts: SolveOptions): Promise<SolveResult> {
     await executor.dispose();
   }
 
-  const finalHash = hex(stateHash(state));
+  const finalHash = finalHex ?? hex(stateHash(state));
   await chainCall(`submit final state of task ${taskId}`, async () =>
     (await c.taskMarket.connect(signer).submitFinal(taskId, finalHash)).wait(),
   );

@@ -3,8 +3,9 @@
  * results out, every revert turned into a ChainError by {@link chainCall}.
  */
 import type { Signer } from "ethers";
-import type { ITaskMarket } from "../../typechain-types";
-import { InputError } from "../errors";
+import type { ITaskMarket, TaskMarket } from "../../typechain-types";
+import { checkpointBatchHash } from "../commit/hash";
+import { ChainError, InputError, IntegrityError } from "../errors";
 import { chainCall } from "./errors";
 import type { PinpointContracts } from "./system";
 
@@ -176,4 +177,39 @@ export async function announced(c: PinpointContracts, id: bigint, kind: Announce
   const by = kind === "Bundle" ? task.submitter : task.solver;
   const events = await c.taskMarket.queryFilter(c.taskMarket.filters.TaskAnnounced(id, by, Announcement[kind]));
   return events.length ? events[events.length - 1].args.uri : undefined;
+}
+
+/** One streamed batch of checkpoint hashes, as committed. */
+export interface CommittedBatch {
+  readonly batchIndex: number;
+  readonly firstIndex: number;
+  /** 0x-hex, lowercase. */
+  readonly hashes: string[];
+}
+
+/**
+ * The checkpoint batches of a task's current stream, from CheckpointsCommitted events. Each
+ * batch is re-hashed and compared with the market's stored batch commitment, so a lying RPC node
+ * cannot feed an agent wrong hashes; batches of an earlier (expired) stream are ignored.
+ */
+export async function committedBatches(market: TaskMarket, taskId: bigint): Promise<CommittedBatch[]> {
+  const events = await market.queryFilter(market.filters.CheckpointsCommitted(taskId));
+  const task = await chainCall(`read task ${taskId}`, () => market.getTask(taskId));
+  const byBatch = new Map<number, { firstIndex: number; hashes: string[] }>();
+  // Later events win: after an expiry the new stream restarts at batch 0.
+  for (const e of events) byBatch.set(Number(e.args.batchIndex), { firstIndex: Number(e.args.firstIndex), hashes: [...e.args.stateHashes] });
+  const out: CommittedBatch[] = [];
+  let next = 1;
+  for (let b = 0; b < Number(task.batchCount); b++) {
+    const batch = byBatch.get(b);
+    if (!batch) throw new ChainError("MISSING_CHECKPOINT_EVENT", `no CheckpointsCommitted event for batch ${b} of task ${taskId}`);
+    const stored = await market.batchCommitment(taskId, b);
+    const computed = checkpointBatchHash(batch.firstIndex, batch.hashes.map((h) => Buffer.from(h.slice(2), "hex")));
+    if ("0x" + computed.toString("hex") !== stored.toLowerCase() || batch.firstIndex !== next) {
+      throw new IntegrityError("CHECKPOINT_EVENT_MISMATCH", `checkpoint batch ${b} of task ${taskId} from the RPC does not match the stored commitment`);
+    }
+    out.push({ batchIndex: b, firstIndex: batch.firstIndex, hashes: batch.hashes.map((h) => h.toLowerCase()) });
+    next += batch.hashes.length;
+  }
+  return out;
 }

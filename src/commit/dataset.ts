@@ -7,6 +7,7 @@
  * ((t − 1) · batchSize + r) mod N; a batch element is opened by an element proof into the
  * dataset tensor, so the chain can check any batch element directly.
  */
+import { batchRowSample } from "../data/batch";
 import { InputError, IntegrityError } from "../errors";
 import type { IntTensor } from "../pinir/types";
 import { type Hash, sha256, Tag } from "./hash";
@@ -47,15 +48,7 @@ export function datasetHash(features: IntTensor, targets: IntTensor): Hash {
 
 /** Dataset sample of row `row` of the batch of step `step`: ((step − 1)·batchSize + row) mod nSamples. */
 export function batchSample(step: number, batchSize: number, row: number, nSamples: number): number {
-  if (!Number.isSafeInteger(step) || step < 1 || !Number.isSafeInteger(batchSize) || batchSize < 1) {
-    throw new InputError("BATCH_VIEW", `batch view needs step ≥ 1 and batchSize ≥ 1, got step ${step}, batchSize ${batchSize}`);
-  }
-  if (!Number.isSafeInteger(row) || row < 0 || row >= batchSize) {
-    throw new InputError("BATCH_VIEW", `batch row ${row} is outside [0, ${batchSize})`);
-  }
-  if (!Number.isSafeInteger(nSamples) || nSamples < 1) throw new InputError("BATCH_VIEW", `dataset has ${nSamples} samples`);
-  // (step − 1)·batchSize can exceed 2^53 only for absurd jobs; bigint keeps it exact anyway.
-  return Number(((BigInt(step) - 1n) * BigInt(batchSize) + BigInt(row)) % BigInt(nSamples));
+  return batchRowSample(nSamples, step, batchSize, row);
 }
 
 /** Flat index into a dataset tensor of element `batchIndex` of the batch tensor of step `step`. */

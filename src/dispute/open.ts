@@ -6,6 +6,7 @@
 import { hexlify } from "ethers";
 import { listProof } from "../commit/hash";
 import type { DisputeGame, TaskMarket } from "../../typechain-types";
+import { committedBatches, type CommittedBatch } from "../chain/market";
 import { ChainError, InputError } from "../errors";
 import type { ChainProgram } from "./descriptor";
 import type { Trajectory } from "./evidence";
@@ -15,23 +16,16 @@ export interface CommittedCheckpoints {
   /** Checkpoint hashes 0..N (0x-hex); index 0 is the initial state, N the submitted final state. */
   readonly hashes: string[];
   /** For checkpoints 1..N−1: the batch that committed them. */
-  readonly batches: { readonly batchIndex: number; readonly firstIndex: number; readonly hashes: string[] }[];
+  readonly batches: readonly CommittedBatch[];
 }
 
-/** Reads a submitted task's checkpoints from TaskMarket events. */
+/** Reads a submitted task's checkpoints from TaskMarket events (batches verified against storage). */
 export async function readCheckpoints(market: TaskMarket, taskId: bigint): Promise<CommittedCheckpoints> {
   const task = await market.getTask(taskId);
   const n = Number(await market.numCheckpoints(taskId));
-  const committed = await market.queryFilter(market.filters.CheckpointsCommitted(taskId));
+  const batches = await committedBatches(market, taskId);
   const finals = await market.queryFilter(market.filters.FinalSubmitted(taskId));
   if (finals.length === 0) throw new ChainError("DISPUTE_NOT_SUBMITTED", `task ${taskId} has no submitted final state yet`);
-  // A reopened task may have older streams: keep the batches after the last restart (batch 0).
-  const lastStart = committed.map((e) => Number(e.args.batchIndex)).lastIndexOf(0);
-  const batches = committed.slice(Math.max(lastStart, 0)).map((e) => ({
-    batchIndex: Number(e.args.batchIndex),
-    firstIndex: Number(e.args.firstIndex),
-    hashes: [...e.args.stateHashes],
-  }));
   const hashes: string[] = new Array(n + 1);
   hashes[0] = task.initialStateHash;
   hashes[n] = finals[finals.length - 1].args.finalStateHash;
