@@ -4,7 +4,6 @@ pragma solidity ^0.8.28;
 import {IDisputeGame} from "../interfaces/IDisputeGame.sol";
 import {IOneStepVerifier} from "../interfaces/IOneStepVerifier.sol";
 import {ITaskMarket} from "../interfaces/ITaskMarket.sol";
-import {IStakeManager} from "../interfaces/IStakeManager.sol";
 import {LibHash} from "../libraries/LibHash.sol";
 import {LibTensor} from "../libraries/LibTensor.sol";
 import {LibDisputeProofs} from "./LibDisputeProofs.sol";
@@ -23,6 +22,10 @@ contract DisputeGame is IDisputeGame {
     /// @notice Sentinel for "no claims pending" and for pre-filled scratch words: never zero, so
     ///         that moves rewrite non-zero words (5k gas) instead of creating them (20k).
     bytes32 internal constant CONSUMED = bytes32(uint256(1));
+    /// @notice Kind tag of pending dissection midpoints or descent nodes (a `bytes32[]`).
+    uint256 internal constant CLAIMS_KIND = 1;
+    /// @notice Kind tag of a pending revealed tensor leaf (1024 `bytes`).
+    uint256 internal constant LEAF_KIND = 2;
 
     /// @inheritdoc IDisputeGame
     uint256 public immutable DEGREE;
@@ -36,8 +39,6 @@ contract DisputeGame is IDisputeGame {
     uint256 public immutable CLOCK_EXTENSION;
     /// @notice The TaskMarket whose tasks are disputed.
     ITaskMarket public immutable TASK_MARKET;
-    /// @notice The StakeManager holding challenger bonds.
-    IStakeManager public immutable STAKE_MANAGER;
     /// @notice The scalar semantics used by level 5.
     IOneStepVerifier public immutable VERIFIER;
 
@@ -65,11 +66,10 @@ contract DisputeGame is IDisputeGame {
             revert DisputeBadConfig();
         }
         // INVARIANT: clocks fit their 64-bit fields and the extension never exceeds the budget.
-        if (clockBudget == 0 || clockBudget > type(uint32).max || clockExtension > clockBudget) {
+        if (clockBudget == 0 || clockBudget > type(uint32).max || clockExtension == 0 || clockExtension > clockBudget) {
             revert DisputeBadConfig();
         }
         TASK_MARKET = taskMarket;
-        STAKE_MANAGER = taskMarket.stakeManager();
         VERIFIER = verifier;
         DEGREE = degree;
         TREE_BITS = treeBits;
@@ -97,7 +97,7 @@ contract DisputeGame is IDisputeGame {
         g.opCount = a.program.nOps;
         g.slotCount = a.program.nSlots;
         g.stateCount = uint16(a.program.nState);
-        g.clock = LibClock.start(CLOCK_BUDGET, Side.Solver, block.timestamp);
+        g.clock = LibClock.start(CLOCK_BUDGET, CLOCK_EXTENSION, Side.Solver, block.timestamp);
         g.lo = uint64(lo);
         g.hi = uint64(hi);
         g.loClaim = a.prevState;
@@ -114,8 +114,8 @@ contract DisputeGame is IDisputeGame {
         g.level = Level.Steps;
         if (hi - lo == 1) _enterTables(g, id);
 
-        STAKE_MANAGER.lock(msg.sender, BOND);
-        TASK_MARKET.openDispute(a.task, msg.sender);
+        // Locks the bond (StakeInsufficientFree otherwise) and registers the dispute.
+        TASK_MARKET.openDispute(a.task, msg.sender, BOND);
         emit GameOpened(id, a.task, msg.sender, solver, a.interval, lo, hi, BOND);
     }
 
@@ -142,12 +142,12 @@ contract DisputeGame is IDisputeGame {
     function choose(GameId id, bytes32[] calldata claims, uint256 index) external {
         Game storage g = _game(id);
         _checkTurn(g, id, Side.Challenger);
-        // INVARIANT: the challenger chooses among exactly the claims the solver posted.
-        // INVARIANT: every solver move that hands the turn to the challenger writes `pending` fresh,
-        // so the challenger always chooses among the claims of the solver's last move (no reset needed).
-        bytes32 pending = g.pending;
-        if (pending == CONSUMED || keccak256(abi.encodePacked(claims)) != pending) revert DisputePendingMismatch(id);
         Level level = g.level;
+        // INVARIANT: the challenger chooses among exactly the claims the solver posted in its last
+        // move, as claims (never a revealed leaf) at this level and position. Every solver move that
+        // hands the turn to the challenger writes `pending` fresh.
+        bytes32 pending = g.pending;
+        if (pending == CONSUMED || _claimsKey(level, g.lo, g.hi, claims) != pending) revert DisputePendingMismatch(id);
         if (level == Level.Steps || level == Level.Ops || level == Level.Sums) {
             _chooseSegment(g, id, claims, index);
         } else {
@@ -330,7 +330,7 @@ contract DisputeGame is IDisputeGame {
         if (leaf.length != LibTensor.LEAF_BYTES) revert DisputeBadCount(leaf.length, LibTensor.LEAF_BYTES);
         bytes32 lh = LibTensor.leafHash(leaf);
         if (lh != g.hiClaim) revert DisputeMismatch(g.hiClaim, lh);
-        g.pending = keccak256(leaf);
+        g.pending = _leafKey(level, g.lo, leaf);
         emit LeafRevealed(id, level, g.lo, leaf);
         g.clock = g.clock.hand(Side.Challenger, block.timestamp, CLOCK_EXTENSION);
     }
@@ -340,10 +340,13 @@ contract DisputeGame is IDisputeGame {
         Game storage g = _game(id);
         _checkTurn(g, id, Side.Challenger);
         Level level = g.level;
-        if (level != Level.Element && level != Level.BatchElement) revert DisputeWrongLevel(id, level);
+        // INVARIANT: an element is chosen only from a leaf revealed at the bottom of a tensor descent.
+        if ((level != Level.Element && level != Level.BatchElement) || g.hi != 0) revert DisputeWrongLevel(id, level);
+        if (leaf.length != LibTensor.LEAF_BYTES) revert DisputeBadCount(leaf.length, LibTensor.LEAF_BYTES);
         bytes32 pending = g.pending;
-        // INVARIANT: the leaf is the one the solver revealed in its last move (see {choose}).
-        if (pending == CONSUMED || keccak256(leaf) != pending) revert DisputePendingMismatch(id);
+        // INVARIANT: the leaf is the one the solver revealed in its last move, as a leaf (never
+        // revealed nodes), at this level and position (see {choose}).
+        if (pending == CONSUMED || _leafKey(level, g.lo, leaf) != pending) revert DisputePendingMismatch(id);
         if (slot >= LibTensor.LEAF_ELEMENTS) revert DisputeBadChoice(slot, LibTensor.LEAF_ELEMENTS);
         uint256 e = (uint256(g.lo) << LibTensor.LEAF_SHIFT) + slot;
         int256 value = LibTensor.elementInLeaf(leaf, slot);
@@ -403,22 +406,9 @@ contract DisputeGame is IDisputeGame {
 
     /// @inheritdoc IDisputeGame
     function settle(GameId id) external {
-        Game storage g = _games[id];
-        Level level = g.level;
-        // INVARIANT: a game is settled exactly once, and only after a move or timeout decided it.
-        if (level == Level.Settled) revert DisputeAlreadySettled(id);
-        if (level != Level.Decided) {
-            if (level == Level.None) revert DisputeUnknownGame(id);
-            revert DisputeNotDecided(id, level);
-        }
-        // Effects before interactions: the game is Settled before TaskMarket / StakeManager run.
-        g.level = Level.Settled;
-        Side winner = g.winner;
-        TaskId task = g.task;
-        emit GameSettled(id, task, winner, msg.sender);
-        LibDisputeProofs.settle(
-            address(TASK_MARKET), address(STAKE_MANAGER), task, g.challenger, g.solver, g.bond, winner == Side.Solver
-        );
+        // Checks, the Settled mark (before any external call) and the market calls live in the
+        // linked library, which keeps this contract under the size limit.
+        LibDisputeProofs.settle(_games[id], id, TASK_MARKET);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -428,6 +418,11 @@ contract DisputeGame is IDisputeGame {
     /// @inheritdoc IDisputeGame
     function getGame(GameId id) external view returns (Game memory) {
         return _games[id];
+    }
+
+    /// @inheritdoc IDisputeGame
+    function MAX_GAME_DURATION() external view returns (uint256) {
+        return 2 * (CLOCK_BUDGET + CLOCK_EXTENSION);
     }
 
     /// @inheritdoc IDisputeGame
@@ -456,7 +451,7 @@ contract DisputeGame is IDisputeGame {
         uint256 expected = LibDissection.midpointCount(lo, hi, DEGREE);
         // INVARIANT: the defender posts exactly the interior points of the dissection.
         if (mids.length != expected) revert DisputeBadCount(mids.length, expected);
-        g.pending = keccak256(abi.encodePacked(mids));
+        g.pending = _claimsKey(g.level, lo, hi, mids);
         emit ClaimsPosted(id, g.level, lo, hi, mids);
     }
 
@@ -523,7 +518,7 @@ contract DisputeGame is IDisputeGame {
         );
         // INVARIANT: the revealed nodes are exactly the disputed node's descendants.
         if (root != g.hiClaim) revert DisputeMismatch(g.hiClaim, root);
-        g.pending = keccak256(abi.encodePacked(nodes));
+        g.pending = _claimsKey(g.level, g.lo, height, nodes);
         emit ClaimsPosted(id, g.level, g.lo, height, nodes);
     }
 
@@ -601,10 +596,23 @@ contract DisputeGame is IDisputeGame {
     ///      running from its turn start, so the clock word is rewritten only for the top-up.
     function _keepSolverTurn(Game storage g) internal {
         Clock c = g.clock;
-        // INVARIANT: as with {LibClock-hand}, a side that moves again has at least the extension.
-        if (c.remaining(Side.Solver, block.timestamp) < CLOCK_EXTENSION) {
+        // INVARIANT: as with {LibClock-hand}, a side that moves again is topped up from its reserve.
+        if (c.remaining(Side.Solver, block.timestamp) < CLOCK_EXTENSION && c.reserveOf(Side.Solver) != 0) {
             g.clock = c.hand(Side.Solver, block.timestamp, CLOCK_EXTENSION);
         }
+    }
+
+    /// @dev What `pending` holds after the solver posted `claims` (midpoints or descent nodes) at
+    ///      `level`, position (lo, hi): kind, level, position and length are all bound, so claims
+    ///      can never be re-read as a leaf, or as claims of another level or position.
+    function _claimsKey(Level level, uint256 lo, uint256 hi, bytes32[] calldata claims) internal pure returns (bytes32) {
+        return keccak256(abi.encode(CLAIMS_KIND, level, lo, hi, claims));
+    }
+
+    /// @dev What `pending` holds after the solver revealed `leaf` (leaf `leafIndex` of a tensor
+    ///      descent at `level`); see {_claimsKey}.
+    function _leafKey(Level level, uint256 leafIndex, bytes calldata leaf) internal pure returns (bytes32) {
+        return keccak256(abi.encode(LEAF_KIND, level, leafIndex, leaf));
     }
 
     function _checkLinkOpen(Game storage g, GameId id) internal view {

@@ -3,21 +3,18 @@ pragma solidity ^0.8.28;
 
 import {IDisputeGame} from "../interfaces/IDisputeGame.sol";
 import {ITaskMarket} from "../interfaces/ITaskMarket.sol";
-import {IStakeManager} from "../interfaces/IStakeManager.sol";
 import {TaskId} from "../types/TaskId.sol";
 import {LibHash} from "../libraries/LibHash.sol";
 import {LibProofs} from "../libraries/LibProofs.sol";
 import {LibTensor} from "../libraries/LibTensor.sol";
 import {LibDissection} from "../libraries/LibDissection.sol";
 import {LibPinOps} from "../libraries/LibPinOps.sol";
-import {OpDesc, SlotDesc, SlotKindId, ProgramInfo} from "../types/DisputeTypes.sol";
+import {GameId, Level, OpDesc, ProgramInfo, Side, SlotDesc, SlotKindId} from "../types/DisputeTypes.sol";
 
 /// @title LibDisputeProofs
 /// @notice The proof checks of {DisputeGame}'s level links, as an external (linked) library so
 ///         that the game stays under the contract size limit. Every function reverts with an
-///         {IDisputeGame} or ICommitErrors error when its proof does not hold. Also holds the
-///         settlement calls of {IDisputeGame-settle} (run by delegatecall, so the TaskMarket and
-///         the StakeManager see the game as the caller and its roles apply).
+///         {IDisputeGame} or ICommitErrors error when its proof does not hold.
 library LibDisputeProofs {
     /// @notice Domain tag of the chain program commitment (docs/DISPUTE.md §4).
     bytes1 internal constant PROGRAM_TAG = 0x08;
@@ -28,27 +25,24 @@ library LibDisputeProofs {
         return sha256(abi.encodePacked(PROGRAM_TAG, p.compilerHash, p.nOps, p.opsRoot, p.nSlots, p.slotsRoot, p.nState));
     }
 
-    /// @notice Settlement of a decided game ({IDisputeGame-settle}): closes the dispute on the
-    ///         TaskMarket for the winner and slashes (solver won) or unlocks (challenger won) the
-    ///         challenger's bond. The caller has already marked the game Settled.
-    function settle(
-        address marketAddress,
-        address stakeManagerAddress,
-        TaskId task,
-        address challenger,
-        address solver,
-        uint256 bond,
-        bool solverWon
-    ) external {
-        ITaskMarket market = ITaskMarket(marketAddress);
-        IStakeManager stakes = IStakeManager(stakeManagerAddress);
-        if (solverWon) {
-            market.resolveForSolver(task, challenger);
-            stakes.slash(challenger, bond, solver);
-        } else {
-            market.resolveForChallenger(task, challenger);
-            stakes.unlock(challenger, bond);
+    /// @notice {IDisputeGame-settle}: once, after the decision; marks the game Settled before the
+    ///         market closes the dispute and moves the bond (and, for a challenger, the stake).
+    ///         Runs by delegatecall, so the market sees the game as its caller.
+    function settle(IDisputeGame.Game storage g, GameId id, ITaskMarket market) external {
+        Level level = g.level;
+        // INVARIANT: a game is settled exactly once, and only after a move or timeout decided it.
+        if (level == Level.Settled) revert IDisputeGame.DisputeAlreadySettled(id);
+        if (level != Level.Decided) {
+            if (level == Level.None) revert IDisputeGame.DisputeUnknownGame(id);
+            revert IDisputeGame.DisputeNotDecided(id, level);
         }
+        // Effects before interactions: the game is Settled before the TaskMarket runs.
+        g.level = Level.Settled;
+        Side winner = g.winner;
+        TaskId task = g.task;
+        emit IDisputeGame.GameSettled(id, task, winner, msg.sender);
+        if (winner == Side.Solver) market.resolveForSolver(task, g.challenger, g.bond);
+        else market.resolveForChallenger(task, g.challenger, g.bond);
     }
 
     /// @notice Validates {IDisputeGame-open}'s arguments against the TaskMarket.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
@@ -19,17 +19,18 @@ import {TaskStatus} from "../types/TaskStatus.sol";
 ///      Open, Claimed, Submitted or Rejected`. Rewards enter only in {createTask} and leave only in
 ///      {cancel} (Open → Cancelled), {finalize} (Submitted → Finalized) and {reclaim}
 ///      (Rejected → Refunded), each a one-way transition out of the owing statuses.
-///      Solver stake stays in the StakeManager; this contract holds `LOCKER_ROLE` (claim, finalize,
-///      expiry) and `SLASHER_ROLE` there (expiry penalty, dispute resolved for the challenger).
-contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuardTransient {
+///      Stake stays in the StakeManager, where this contract is the one wired market: it locks a
+///      solver's task stake (claim) and a challenger's bond (openDispute), and slashes only the
+///      expiry penalty, a losing challenger's bond and a rejected solver's task stake
+///      (docs/ECONOMICS.md). The admin (AccessControlDefaultAdminRules: transfers behind a delay)
+///      can only {setConfig}, which applies to tasks created afterwards.
+contract TaskMarket is ITaskMarket, AccessControlDefaultAdminRules, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     // ------------------------------------------------------------------------------------------
     // Constants and immutables
     // ------------------------------------------------------------------------------------------
 
-    /// @inheritdoc ITaskMarket
-    bytes32 public constant DISPUTE_ROLE = keccak256("DISPUTE_ROLE");
     /// @notice Basis-point denominator.
     uint256 internal constant BPS = 10_000;
     /// @notice Exclusive bound on N (checkpoint counters are 24-bit).
@@ -39,6 +40,8 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuardTransient {
     IStakeManager internal immutable STAKE_MANAGER;
     /// @notice The reward token (the StakeManager's token).
     IERC20 internal immutable TOKEN;
+    /// @inheritdoc ITaskMarket
+    address public immutable DEPLOYER;
 
     // ------------------------------------------------------------------------------------------
     // Storage
@@ -53,6 +56,12 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuardTransient {
     uint256 internal _nextTaskId;
     /// @notice Market configuration.
     MarketConfig internal _config;
+    /// @inheritdoc ITaskMarket
+    address public disputeGame;
+    /// @notice Won games per task (see {DisputeTally}).
+    mapping(TaskId => DisputeTally) internal _tallies;
+    /// @notice Won games per task and challenger whose reward is not yet claimed.
+    mapping(TaskId => mapping(address challenger => uint256)) internal _unclaimedWins;
 
     // ------------------------------------------------------------------------------------------
     // Constructor
@@ -60,12 +69,15 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuardTransient {
 
     /// @param stakeManager_ StakeManager whose token is the reward token; must grant this contract
     ///        `LOCKER_ROLE` and `SLASHER_ROLE`.
-    /// @param admin Receives `DEFAULT_ADMIN_ROLE`.
+    /// @param admin Receives `DEFAULT_ADMIN_ROLE` (may only {setConfig}).
+    /// @param adminDelay Seconds an admin transfer waits (AccessControlDefaultAdminRules).
     /// @param initialConfig Market configuration.
-    constructor(IStakeManager stakeManager_, address admin, MarketConfig memory initialConfig) {
+    constructor(IStakeManager stakeManager_, address admin, uint48 adminDelay, MarketConfig memory initialConfig)
+        AccessControlDefaultAdminRules(adminDelay, admin)
+    {
         STAKE_MANAGER = stakeManager_;
         TOKEN = stakeManager_.token();
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        DEPLOYER = msg.sender;
         _setConfig(initialConfig);
         _nextTaskId = 1;
     }
@@ -77,6 +89,16 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuardTransient {
     /// @inheritdoc ITaskMarket
     function setConfig(MarketConfig calldata newConfig) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setConfig(newConfig);
+    }
+
+    /// @inheritdoc ITaskMarket
+    function wire(address disputeGame_) external {
+        // INVARIANT: the dispute game is set once, by the deployer, and never changes.
+        if (msg.sender != DEPLOYER || disputeGame != address(0) || disputeGame_ == address(0)) {
+            revert TaskMarketWiring(msg.sender, disputeGame);
+        }
+        disputeGame = disputeGame_;
+        emit DisputeGameWired(disputeGame_);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -103,6 +125,7 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuardTransient {
         t.checkpointInterval = params.checkpointInterval;
         t.solveWindow = solveWindow;
         t.challengeWindow = challengeWindow;
+        t.expiryPenaltyBps = _config.expiryPenaltyBps;
         emit TaskCreated(taskId, msg.sender, params.spec);
 
         uint256 before = TOKEN.balanceOf(address(this));
@@ -207,7 +230,8 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuardTransient {
         if (block.timestamp <= deadline) revert TaskMarketDeadlineNotPassed(taskId, deadline);
         address solver = t.solver;
         uint256 stake = t.solverStake;
-        uint256 penalty = (stake * _config.expiryPenaltyBps) / BPS;
+        // The penalty is the task's own, fixed when it was created.
+        uint256 penalty = (stake * t.expiryPenaltyBps) / BPS;
         // Reopen: solver, status (Open), deadline and checkpoint counters are all cleared. Stale
         // batch words stay in storage but are unreachable: views check batchIndex < batchCount.
         t.solver = address(0);
@@ -254,44 +278,89 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuardTransient {
     /// @inheritdoc ITaskMarket
     function openDispute(
         TaskId taskId,
-        address challenger
-    ) external onlyRole(DISPUTE_ROLE) returns (address solver) {
+        address challenger,
+        uint256 bond
+    ) external onlyDisputeGame returns (address solver) {
         Task storage t = _tasks[taskId];
         _expectStatus(taskId, t, TaskStatus.Submitted);
         uint256 challengeEnd = t.deadline;
         // INVARIANT: disputes open only inside the challenge window.
         if (block.timestamp >= challengeEnd) revert TaskMarketChallengeWindowClosed(taskId, challengeEnd);
-        uint32 open = t.openDisputes + 1;
-        t.openDisputes = open;
+        uint256 open = uint256(t.openDisputes) + 1;
+        // INVARIANT: the open-dispute counter fits its 16 bits.
+        if (open > type(uint16).max) revert TaskMarketTooManyDisputes(taskId, open - 1);
+        t.openDisputes = uint16(open);
         solver = t.solver;
         emit DisputeOpened(taskId, challenger, open);
+        // Reverts with StakeInsufficientFree unless the challenger has `bond` free.
+        STAKE_MANAGER.lock(challenger, bond);
     }
 
     /// @inheritdoc ITaskMarket
-    function resolveForSolver(TaskId taskId, address challenger) external onlyRole(DISPUTE_ROLE) {
+    function resolveForSolver(TaskId taskId, address challenger, uint256 bond) external onlyDisputeGame {
         Task storage t = _existing(taskId);
-        uint32 open = _closeDispute(taskId, t);
+        uint256 open = _closeDispute(taskId, t);
         emit DisputeResolved(taskId, challenger, true, open);
+        // The losing challenger's bond goes to the solver (less the sink share).
+        STAKE_MANAGER.slash(challenger, bond, t.solver);
     }
 
     /// @inheritdoc ITaskMarket
     function resolveForChallenger(
         TaskId taskId,
-        address challenger
-    ) external onlyRole(DISPUTE_ROLE) returns (uint256 slashed) {
+        address challenger,
+        uint256 bond
+    ) external onlyDisputeGame returns (uint256 burned) {
         Task storage t = _existing(taskId);
-        uint32 open = _closeDispute(taskId, t);
-        // INVARIANT: the solver is slashed at most once per task; later wins only close their game.
+        uint256 open = _closeDispute(taskId, t);
+        DisputeTally storage tally = _tallies[taskId];
+        // Cannot overflow: at most one win per opened game, and games per task are far below 2^32
+        // (each costs a transaction and a bond).
+        unchecked {
+            tally.winningGames += 1;
+            _unclaimedWins[taskId][challenger] += 1;
+        }
+        address solver = t.solver;
+        // INVARIANT: the solver is rejected and its stake burned at most once per task.
         if (t.status == TaskStatus.Submitted) {
             t.status = TaskStatus.Rejected;
-            address solver = t.solver;
-            slashed = t.solverStake;
-            emit TaskRejected(taskId, solver, challenger, slashed);
-            emit DisputeResolved(taskId, challenger, false, open);
-            STAKE_MANAGER.slash(solver, slashed, challenger);
-        } else {
-            emit DisputeResolved(taskId, challenger, false, open);
+            uint256 stake = t.solverStake;
+            // Half (rounded up) goes to the sink whoever challenged: a solver that challenges
+            // itself through puppets still loses it. The rest is the winners' pot.
+            burned = stake - stake / 2;
+            emit TaskRejected(taskId, solver, challenger, burned);
+            STAKE_MANAGER.slash(solver, burned, address(0));
         }
+        emit DisputeResolved(taskId, challenger, false, open);
+        // Every winning challenger gets its bond back.
+        STAKE_MANAGER.unlock(challenger, bond);
+    }
+
+    /// @inheritdoc ITaskMarket
+    function claimChallengeReward(TaskId taskId, address challenger) external returns (uint256 amount) {
+        Task storage t = _existing(taskId);
+        TaskStatus status = t.status;
+        // INVARIANT: rewards exist only for a rejected task, once every game on it is settled.
+        if (status != TaskStatus.Rejected && status != TaskStatus.Refunded) {
+            revert TaskMarketWrongStatus(taskId, status, TaskStatus.Rejected);
+        }
+        uint256 open = t.openDisputes;
+        if (open != 0) revert TaskMarketDisputesOpen(taskId, open);
+        uint256 wins = _unclaimedWins[taskId][challenger];
+        // INVARIANT: only a challenger with an unpaid winning game is paid, once per game.
+        if (wins == 0) revert TaskMarketNoReward(taskId, challenger);
+        DisputeTally storage tally = _tallies[taskId];
+        uint256 total = tally.winningGames;
+        uint256 claimed = tally.claimedWins + wins;
+        uint256 pot = t.solverStake / 2;
+        // Equal shares per winning game; the last claim takes the rounding remainder, so the
+        // whole pot leaves the solver's locked stake.
+        amount = claimed == total ? pot - tally.paid : (pot * wins) / total;
+        _unclaimedWins[taskId][challenger] = 0;
+        tally.claimedWins = uint32(claimed);
+        tally.paid += uint96(amount);
+        (uint256 toChallenger, ) = STAKE_MANAGER.slash(t.solver, amount, challenger);
+        emit ChallengeRewardClaimed(taskId, challenger, wins, amount, toChallenger);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -316,6 +385,16 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuardTransient {
     /// @inheritdoc ITaskMarket
     function getTask(TaskId taskId) external view returns (Task memory) {
         return _tasks[taskId];
+    }
+
+    /// @inheritdoc ITaskMarket
+    function disputeTally(TaskId taskId) external view returns (DisputeTally memory) {
+        return _tallies[taskId];
+    }
+
+    /// @inheritdoc ITaskMarket
+    function unclaimedWins(TaskId taskId, address challenger) external view returns (uint256) {
+        return _unclaimedWins[taskId][challenger];
     }
 
     /// @inheritdoc ITaskMarket
@@ -416,8 +495,15 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuardTransient {
         if (block.timestamp > deadline) revert TaskMarketDeadlinePassed(taskId, deadline);
     }
 
+    /// @dev Reverts unless the caller is the wired dispute game.
+    modifier onlyDisputeGame() {
+        // INVARIANT: only the dispute game wired at deployment opens and resolves disputes.
+        if (msg.sender != disputeGame || msg.sender == address(0)) revert TaskMarketNotDisputeGame(msg.sender);
+        _;
+    }
+
     /// @dev Decrements the open-dispute counter, reverting if none is open.
-    function _closeDispute(TaskId taskId, Task storage t) internal returns (uint32 open) {
+    function _closeDispute(TaskId taskId, Task storage t) internal returns (uint16 open) {
         open = t.openDisputes;
         // INVARIANT: each resolution closes exactly one opened dispute.
         if (open == 0) revert TaskMarketNoOpenDispute(taskId);

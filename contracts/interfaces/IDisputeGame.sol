@@ -224,7 +224,8 @@ interface IDisputeGame is ICommitErrors {
     error DisputeClockRunning(GameId game, Side side, uint256 remaining);
     /// @notice `got` claims/nodes were posted, `expected` are required.
     error DisputeBadCount(uint256 got, uint256 expected);
-    /// @notice The re-supplied claims are not the ones the solver posted.
+    /// @notice The re-supplied claims or leaf are not exactly what the solver posted in its last
+    ///         move (same kind, level, position and bytes).
     error DisputePendingMismatch(GameId game);
     /// @notice Index `index` is not a valid choice among `count`.
     error DisputeBadChoice(uint256 index, uint256 count);
@@ -257,8 +258,13 @@ interface IDisputeGame is ICommitErrors {
     function BOND() external view returns (uint256);
     /// @notice Seconds on each side's chess clock at the start.
     function CLOCK_BUDGET() external view returns (uint256);
-    /// @notice Minimum seconds a side has when its turn starts.
+    /// @notice Each side's extension reserve: a turn that starts with less than this many seconds
+    ///         left is topped up towards it from the mover's reserve (never beyond the reserve), so
+    ///         a side gets at most CLOCK_BUDGET + CLOCK_EXTENSION seconds in a whole game.
     function CLOCK_EXTENSION() external view returns (uint256);
+    /// @notice Worst-case time from {open} until the game is decided or can be timed out:
+    ///         2 · (CLOCK_BUDGET + CLOCK_EXTENSION) (docs/DISPUTE.md §5).
+    function MAX_GAME_DURATION() external view returns (uint256);
 
     // ----------------------------------------------------------------------------------------
     // Moves

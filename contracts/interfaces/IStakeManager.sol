@@ -8,19 +8,16 @@ import {Duration} from "../types/Duration.sol";
 /// @notice ERC-20 stake for Pinpoint solvers and verifiers.
 ///
 ///         Every account has three balances: `free` (lockable, withdrawable after unbonding),
-///         `locked` (held by lockers: TaskMarket per claimed task, the dispute contract per game bond)
-///         and `pending` (unbonding: cannot be locked, withdrawable once its release time passes).
+///         `locked` (held by the market: a solver's task stake per claimed task, a challenger's
+///         bond per dispute game) and `pending` (unbonding: cannot be locked, withdrawable once its
+///         release time passes). `free + locked + pending < 2^128` for every account.
 ///
-///         Locks are accounted per locker: a locker can only unlock or slash what it locked itself,
-///         so one locker can never release or seize another locker's collateral.
-///
-///         Roles (OpenZeppelin AccessControl):
-///         - `DEFAULT_ADMIN_ROLE`: grants roles, sets the slash sink/split and the unbonding delay.
-///         - `LOCKER_ROLE`: TaskMarket and the dispute contract; lock and unlock free stake.
-///         - `SLASHER_ROLE`: the dispute contract (challenger bonds) and TaskMarket, which slashes
-///           only (a) a solver's task stake when the dispute contract resolves a dispute for the
-///           challenger and (b) the expiry penalty of a solver that missed its deadline. No other
-///           account should hold it.
+///         No admin, no roles: exactly one contract, the TaskMarket, may lock, unlock and slash.
+///         It is wired once by the deployer ({wire}) and can never be changed; before wiring
+///         nobody can. The sink, its share and the unbonding delay are immutable. The TaskMarket
+///         slashes only (a) a solver's task stake when its dispute game resolves a dispute for a
+///         challenger, (b) the expiry penalty of a solver that missed its deadline and (c) the bond
+///         of a challenger that lost its game (docs/ECONOMICS.md).
 ///
 ///         Slashed stake is never pushed: the beneficiary share and the sink share are credited to
 ///         the beneficiary's and the sink's `free` balances (pull over push), withdrawable through
@@ -72,10 +69,8 @@ interface IStakeManager {
         address sink,
         uint256 toSink
     );
-    /// @notice The slash sink and its share (basis points of every slash) changed.
-    event SlashSinkUpdated(address sink, uint16 sinkBps);
-    /// @notice The unbonding delay for new withdrawal requests changed.
-    event UnbondingDelayUpdated(Duration delay);
+    /// @notice The deployer wired `market`, the one contract that may lock, unlock and slash stake.
+    event StakeMarketWired(address indexed market);
 
     // ----------------------------------------------------------------------------------------
     // Errors
@@ -95,40 +90,44 @@ interface IStakeManager {
     error StakeNothingPending(address account);
     /// @notice `account`'s pending withdrawal unlocks at `releaseTime`.
     error StakeStillUnbonding(address account, uint256 releaseTime);
-    /// @notice The slash sink must be a non-zero address and its share at most 10,000 bps.
+    /// @notice The slash sink must be a non-zero address and its share at most 5,000 bps (so that
+    ///         a beneficiary always gets at least half of a slash).
     error StakeInvalidSink(address sink, uint16 sinkBps);
+    /// @notice The unbonding delay `delay` exceeds the maximum `maximum` (seconds).
+    error StakeInvalidDelay(uint256 delay, uint256 maximum);
+    /// @notice Only the deployer wires the market, exactly once, to a non-zero address; `caller`
+    ///         tried (or the market is already `market`).
+    error StakeWiring(address caller, address market);
+    /// @notice Only the wired market may lock, unlock and slash; `caller` is not it.
+    error StakeNotMarket(address caller);
 
     // ----------------------------------------------------------------------------------------
     // Roles and configuration
     // ----------------------------------------------------------------------------------------
 
-    /// @notice Role of contracts that may lock and unlock free stake (TaskMarket, dispute contract).
-    function LOCKER_ROLE() external view returns (bytes32);
+    /// @notice Sets the one contract allowed to lock, unlock and slash stake. Only the deployer,
+    ///         once, to a non-zero address (reverts with {StakeWiring} otherwise). Emits {StakeMarketWired}.
+    /// @param market_ The TaskMarket.
+    function wire(address market_) external;
 
-    /// @notice Role of contracts that may slash stake they locked (dispute contract; TaskMarket, see the contract notice).
-    function SLASHER_ROLE() external view returns (bytes32);
+    /// @notice The wired TaskMarket (zero before {wire}).
+    function market() external view returns (address);
+
+    /// @notice The account that deployed this contract: the only one that may {wire} it.
+    function DEPLOYER() external view returns (address);
 
     /// @notice The stake token, fixed at deployment.
     function token() external view returns (IERC20);
 
-    /// @notice Delay between {requestWithdrawal} and {withdraw}.
+    /// @notice Delay between {requestWithdrawal} and {withdraw}, fixed at deployment (at most 30 days).
     function unbondingDelay() external view returns (Duration);
 
-    /// @notice Where the sink share of every slash is credited.
+    /// @notice Where the sink share of every slash is credited, fixed at deployment.
     function slashSink() external view returns (address);
 
-    /// @notice The sink's share of every slash in basis points; the beneficiary gets the rest.
+    /// @notice The sink's share of every slash in basis points (≤ 5,000, fixed at deployment); the
+    ///         beneficiary gets the rest.
     function slashSinkBps() external view returns (uint16);
-
-    /// @notice Sets the slash sink and its share. Only `DEFAULT_ADMIN_ROLE`. Emits {SlashSinkUpdated}.
-    /// @param sink Non-zero address credited with the sink share.
-    /// @param sinkBps Sink share in basis points, at most 10,000.
-    function setSlashSink(address sink, uint16 sinkBps) external;
-
-    /// @notice Sets the unbonding delay for future withdrawal requests. Only `DEFAULT_ADMIN_ROLE`.
-    ///         Emits {UnbondingDelayUpdated}.
-    /// @param delay Seconds between a withdrawal request and its release.
-    function setUnbondingDelay(Duration delay) external;
 
     // ----------------------------------------------------------------------------------------
     // Staker functions
@@ -164,27 +163,27 @@ interface IStakeManager {
     function withdraw() external returns (uint256 amount);
 
     // ----------------------------------------------------------------------------------------
-    // Locker and slasher functions
+    // Market functions
     // ----------------------------------------------------------------------------------------
 
-    /// @notice Locks `amount` of `account`'s free stake on behalf of the caller. Only `LOCKER_ROLE`.
+    /// @notice Locks `amount` of `account`'s free stake. Only the wired market.
     ///         Reverts with {StakeInsufficientFree}. Emits {StakeLocked}.
     /// @param account Whose free stake to lock.
     /// @param amount Amount to lock (may be 0).
     function lock(address account, uint256 amount) external;
 
-    /// @notice Releases `amount` of `account`'s stake that the caller locked back to free.
-    ///         Only `LOCKER_ROLE`. Reverts with {StakeInsufficientLocked}. Emits {StakeUnlocked}.
+    /// @notice Releases `amount` of `account`'s locked stake back to free. Only the wired market.
+    ///         Reverts with {StakeInsufficientLocked}. Emits {StakeUnlocked}.
     /// @param account Whose stake to release.
-    /// @param amount Amount to release, at most what the caller locked.
+    /// @param amount Amount to release, at most the locked stake.
     function unlock(address account, uint256 amount) external;
 
-    /// @notice Slashes `amount` of `account`'s stake that the caller locked. The sink gets
+    /// @notice Slashes `amount` of `account`'s locked stake. The sink gets
     ///         `amount * slashSinkBps / 10_000` (rounded down), `beneficiary` the rest; both are credited
     ///         to free balances. A zero `beneficiary` sends everything to the sink.
-    ///         Only `SLASHER_ROLE`. Reverts with {StakeInsufficientLocked}. Emits {StakeSlashed}.
+    ///         Only the wired market. Reverts with {StakeInsufficientLocked}. Emits {StakeSlashed}.
     /// @param account Whose stake to slash.
-    /// @param amount Amount to slash, at most what the caller locked on `account`.
+    /// @param amount Amount to slash, at most `account`'s locked stake.
     /// @param beneficiary Credited with the non-sink share (zero: all to the sink).
     /// @return toBeneficiary Amount credited to `beneficiary`.
     /// @return toSink Amount credited to the sink.
@@ -208,8 +207,8 @@ interface IStakeManager {
     /// @return Its free balance.
     function freeOf(address account) external view returns (uint256);
 
-    /// @notice Stake of `account` locked by `locker`.
-    /// @param locker A locker (TaskMarket, dispute contract).
+    /// @notice Stake of `account` locked by `locker`: its locked balance for the wired market, 0 otherwise.
+    /// @param locker Any address.
     /// @param account Any account.
     /// @return The part of `account`'s locked stake held by `locker`.
     function lockedBy(address locker, address account) external view returns (uint256);

@@ -32,14 +32,21 @@ import {TaskStatus} from "../types/TaskStatus.sol";
 ///         task REOPENS (status Open, no solver, no checkpoints); the submitter may then cancel it
 ///         for a refund or let another solver claim it.
 ///
-///         Disputes: a contract holding `DISPUTE_ROLE` (the dispute game) opens disputes on a
-///         submitted task during its challenge window and resolves them. Each open dispute blocks
-///         {finalize}. A dispute resolved for the challenger REJECTS the task: the solver's whole
-///         task stake is slashed (beneficiary share to that challenger), the solver is never paid,
-///         and the reward becomes reclaimable by the submitter ({reclaim}). The task is not reopened
-///         because other games may still be verifying its checkpoints. Later resolutions on a
-///         rejected task only close their game (no second slash). A dispute resolved for the solver
-///         only closes that game.
+///         Disputes: the dispute game wired once at deployment ({wire}; no other address, ever)
+///         opens disputes on a submitted task during its challenge window, locking the challenger's
+///         bond, and resolves them. Each open dispute blocks {finalize}. A dispute the solver wins
+///         slashes that challenger's bond to the solver (sink share to the sink). A dispute a
+///         challenger wins unlocks its bond and counts one winning game; the first one REJECTS the
+///         task: half the solver's task stake (rounded up) is slashed to the sink at once, the solver
+///         is never paid, and the reward becomes reclaimable by the submitter ({reclaim}). Once every
+///         game on the task is settled, each winning game's challenger pulls an equal share of the
+///         other half ({claimChallengeReward}; sink share applies). A solver that challenges itself
+///         through any number of puppet accounts therefore still loses at least half its stake, and
+///         every winning challenger gets its bond back plus a positive reward (docs/ECONOMICS.md).
+///
+///         Parameters: a task's windows and expiry penalty are copied from the configuration when
+///         it is created; {setConfig} (the admin's only power; admin transfers are delayed by
+///         AccessControlDefaultAdminRules) applies to tasks created afterwards.
 ///
 ///         Token movements: rewards are pulled on {createTask} (the received amount is measured;
 ///         fee-on-transfer tokens revert with {TaskMarketFeeOnTransfer}) and pushed on {finalize}
@@ -97,7 +104,8 @@ interface ITaskMarket {
     ///      submitFinal writes word 5). Bit layout, least significant first:
     ///      word 0 specHash; word 1 initialStateHash;
     ///      word 2 submitter (160) | totalSteps (32) | checkpointInterval (32) | challengeWindow (32);
-    ///      word 3 reward (96) | solverStake (96) | solveWindow (32) | openDisputes (32);
+    ///      word 3 reward (96) | solverStake (96) | solveWindow (32) | openDisputes (16) |
+    ///      expiryPenaltyBps (16, copied from the configuration at creation);
     ///      word 4 solver (160) | status (8) | deadline (40) | checkpointsCommitted (24) | batchCount (24);
     ///      word 5 finalStateHash.
     ///      Grouped by use so that each hot path touches two words: claim and finalize read words 3
@@ -114,7 +122,8 @@ interface ITaskMarket {
         uint96 reward;
         uint96 solverStake;
         Duration solveWindow;
-        uint32 openDisputes;
+        uint16 openDisputes;
+        uint16 expiryPenaltyBps;
         address solver;
         TaskStatus status;
         uint40 deadline;
@@ -123,7 +132,17 @@ interface ITaskMarket {
         bytes32 finalStateHash;
     }
 
-    /// @notice Market parameters set by the admin.
+    /// @notice Challenger wins on one task (one storage word).
+    /// @param winningGames Games on the task settled for their challenger.
+    /// @param claimedWins Winning games whose reward share was claimed.
+    /// @param paid Reward paid out of the pot (half the solver's task stake) so far.
+    struct DisputeTally {
+        uint32 winningGames;
+        uint32 claimedWins;
+        uint96 paid;
+    }
+
+    /// @notice Market parameters set by the admin; each task copies what it uses at creation.
     /// @param minSolverStake Lower bound for `TaskParams.solverStake`.
     /// @param minChallengeWindow Lower bound for an explicit `TaskParams.challengeWindow`.
     /// @param defaultChallengeWindow Used when `TaskParams.challengeWindow` is 0; at least the minimum.
@@ -184,13 +203,25 @@ interface ITaskMarket {
         bool solverWon,
         uint256 openDisputes
     );
-    /// @notice The solver was proven wrong: `slashed` stake was slashed, the task is rejected.
+    /// @notice The solver was proven wrong (first winning game, by `challenger`): the task is
+    ///         rejected and `burned` (half its task stake, rounded up) was slashed to the sink.
     event TaskRejected(
         TaskId indexed taskId,
         address indexed solver,
         address indexed challenger,
-        uint256 slashed
+        uint256 burned
     );
+    /// @notice `challenger` was paid for `wins` winning games: `amount` of the solver's stake was
+    ///         slashed, `toChallenger` of it credited to the challenger's free stake.
+    event ChallengeRewardClaimed(
+        TaskId indexed taskId,
+        address indexed challenger,
+        uint256 wins,
+        uint256 amount,
+        uint256 toChallenger
+    );
+    /// @notice The deployer wired the dispute game, once.
+    event DisputeGameWired(address indexed disputeGame);
     /// @notice The reward of a rejected task was returned to the submitter.
     event TaskReclaimed(TaskId indexed taskId, address indexed submitter, uint256 refund);
     /// @notice `by` published where off-chain data of the task can be fetched: the task bundle
@@ -244,6 +275,15 @@ interface ITaskMarket {
     error TaskMarketChallengeWindowTooShort(uint256 window, uint256 minimum);
     /// @notice The token moved `received` instead of `expected` (fee-on-transfer tokens are not supported).
     error TaskMarketFeeOnTransfer(uint256 expected, uint256 received);
+    /// @notice Only the deployer wires the dispute game, once, to a non-zero address; `caller`
+    ///         tried (the game is `current`).
+    error TaskMarketWiring(address caller, address current);
+    /// @notice Only the wired dispute game may call this; `caller` is not it.
+    error TaskMarketNotDisputeGame(address caller);
+    /// @notice `open` disputes are already open on the task (the counter has 16 bits).
+    error TaskMarketTooManyDisputes(TaskId taskId, uint256 open);
+    /// @notice `challenger` has no unclaimed winning game on the task.
+    error TaskMarketNoReward(TaskId taskId, address challenger);
     /// @notice The configuration is inconsistent (zero default solve window, default challenge
     ///         window below the minimum, or penalty above 10,000 bps).
     error TaskMarketInvalidConfig();
@@ -252,8 +292,17 @@ interface ITaskMarket {
     // Roles and configuration
     // ----------------------------------------------------------------------------------------
 
-    /// @notice Role of the dispute contract: may call {openDispute}, {resolveForSolver}, {resolveForChallenger}.
-    function DISPUTE_ROLE() external view returns (bytes32);
+    /// @notice The dispute game: the only caller of {openDispute}, {resolveForSolver} and
+    ///         {resolveForChallenger} (zero before {wire}).
+    function disputeGame() external view returns (address);
+
+    /// @notice The account that deployed the market: the only one that may {wire} it.
+    function DEPLOYER() external view returns (address);
+
+    /// @notice Sets the dispute game. Only the deployer, once, to a non-zero address (reverts with
+    ///         {TaskMarketWiring} otherwise). Emits {DisputeGameWired}.
+    /// @param disputeGame_ The DisputeGame.
+    function wire(address disputeGame_) external;
 
     /// @notice The StakeManager holding solver stake.
     function stakeManager() external view returns (IStakeManager);
@@ -264,8 +313,9 @@ interface ITaskMarket {
     /// @notice Current market configuration.
     function config() external view returns (MarketConfig memory);
 
-    /// @notice Replaces the market configuration. Only `DEFAULT_ADMIN_ROLE`; applies to tasks
-    ///         created (minimums, windows) or expired (penalty) afterwards. Emits {MarketConfigUpdated}.
+    /// @notice Replaces the market configuration. Only `DEFAULT_ADMIN_ROLE`; applies only to tasks
+    ///         created afterwards (each task copies its windows and penalty at creation).
+    ///         Emits {MarketConfigUpdated}.
     /// @param newConfig The new configuration (see {MarketConfig}).
     function setConfig(MarketConfig calldata newConfig) external;
 
@@ -327,31 +377,46 @@ interface ITaskMarket {
     function announce(TaskId taskId, Announcement kind, string calldata uri) external;
 
     // ----------------------------------------------------------------------------------------
-    // Dispute hooks (DISPUTE_ROLE)
+    // Dispute hooks (the wired dispute game) and challenger rewards
     // ----------------------------------------------------------------------------------------
 
     /// @notice Registers a dispute by `challenger` on a Submitted task while its challenge window
-    ///         is open (`block.timestamp < challengeEnd`); {finalize} is blocked until every open
-    ///         dispute is resolved. Only `DISPUTE_ROLE`. Emits {DisputeOpened}.
+    ///         is open (`block.timestamp < challengeEnd`) and locks `bond` of the challenger's free
+    ///         stake; {finalize} is blocked until every open dispute is resolved. Only the dispute
+    ///         game. Emits {DisputeOpened}.
     /// @return solver The task's solver (the defender).
     /// @param taskId A Submitted task inside its challenge window.
-    /// @param challenger The account that opened the game (for events).
-    function openDispute(TaskId taskId, address challenger) external returns (address solver);
+    /// @param challenger The account that opened the game.
+    /// @param bond The challenger's bond (reverts with `IStakeManager.StakeInsufficientFree`).
+    function openDispute(TaskId taskId, address challenger, uint256 bond) external returns (address solver);
 
-    /// @notice Closes one open dispute that the solver won. Only `DISPUTE_ROLE`. Emits {DisputeResolved}.
+    /// @notice Closes one open dispute that the solver won: the challenger's `bond` is slashed to
+    ///         the solver (sink share to the sink). Only the dispute game. Emits {DisputeResolved}.
     /// @param taskId A task with an open dispute.
-    /// @param challenger The losing challenger (for events).
-    function resolveForSolver(TaskId taskId, address challenger) external;
+    /// @param challenger The losing challenger.
+    /// @param bond Its bond, locked by {openDispute}.
+    function resolveForSolver(TaskId taskId, address challenger, uint256 bond) external;
 
-    /// @notice Closes one open dispute that `challenger` won. On the first such resolution the task
-    ///         becomes Rejected: the solver's whole task stake is slashed with `challenger` as the
-    ///         beneficiary (StakeManager split with the sink) and the reward becomes reclaimable by the
-    ///         submitter. Later ones (task already Rejected or Refunded) slash nothing.
-    ///         Only `DISPUTE_ROLE`. Emits {DisputeResolved} and, on the first, {TaskRejected}.
-    /// @return slashed The stake slashed by this call (0 if the solver was already slashed).
+    /// @notice Closes one open dispute that `challenger` won: its bond is unlocked and the win is
+    ///         counted. On the first such resolution the task becomes Rejected and half the solver's
+    ///         task stake (rounded up) is slashed to the sink; the reward becomes reclaimable by the
+    ///         submitter. Only the dispute game. Emits {DisputeResolved} and, on the first,
+    ///         {TaskRejected}.
+    /// @return burned The stake burned by this call (0 after the first).
     /// @param taskId A task with an open dispute.
-    /// @param challenger The winning challenger: beneficiary of the slash.
-    function resolveForChallenger(TaskId taskId, address challenger) external returns (uint256 slashed);
+    /// @param challenger The winning challenger.
+    /// @param bond Its bond, locked by {openDispute}.
+    function resolveForChallenger(TaskId taskId, address challenger, uint256 bond) external returns (uint256 burned);
+
+    /// @notice Pays `challenger` for its winning games on a rejected task once every game on the
+    ///         task is settled: `pot · wins / winningGames` of the solver's remaining stake
+    ///         (pot = solverStake / 2; the last claim takes the rounding remainder) is slashed to the
+    ///         challenger (sink share to the sink). Anyone may call it for any challenger (credits go
+    ///         to the challenger's free stake). Emits {ChallengeRewardClaimed}.
+    /// @param taskId A Rejected or Refunded task with no open dispute.
+    /// @param challenger A challenger with unclaimed winning games on it.
+    /// @return amount Stake slashed from the solver for this challenger.
+    function claimChallengeReward(TaskId taskId, address challenger) external returns (uint256 amount);
 
     // ----------------------------------------------------------------------------------------
     // Views
@@ -361,6 +426,17 @@ interface ITaskMarket {
     /// @param taskId Any id.
     /// @return The stored task (see {Task} for the layout).
     function getTask(TaskId taskId) external view returns (Task memory);
+
+    /// @notice Winning games and reward payouts of a task.
+    /// @param taskId Any id.
+    /// @return The tally (all zero while no challenger has won).
+    function disputeTally(TaskId taskId) external view returns (DisputeTally memory);
+
+    /// @notice Winning games of `challenger` on the task whose reward is not yet claimed.
+    /// @param taskId Any id.
+    /// @param challenger Any account.
+    /// @return Its unclaimed winning games.
+    function unclaimedWins(TaskId taskId, address challenger) external view returns (uint256);
 
     /// @notice Number of tasks created; the last id.
     function taskCount() external view returns (uint256);

@@ -4,37 +4,55 @@ pragma solidity ^0.8.28;
 import {Side} from "../types/DisputeTypes.sol";
 
 /// @notice Chess clocks of one dispute game, packed in one word. Bit layout, least significant
-///         first: solver's remaining seconds (64) | challenger's remaining seconds (64) |
-///         timestamp the current turn started (64) | side to move (8).
+///         first: solver's remaining seconds (48) | challenger's remaining seconds (48) | solver's
+///         unused extension reserve (48) | challenger's unused extension reserve (48) | timestamp the
+///         current turn started (48) | side to move (8).
 type Clock is uint256;
 
 /// @title LibClock
-/// @notice Chess clocks per side (docs/DISPUTE.md §5): only the side to move loses time; a move
-///         hands the turn over (or keeps it for a side that must move twice) and tops the next
-///         mover up to `extension` seconds if it has less left, so a late move never leaves the
-///         opponent without time to answer.
+/// @notice Chess clocks per side (docs/DISPUTE.md §5): only the side to move loses time. Each side
+///         starts with `budget` seconds and an extension reserve of `extension` seconds. When a turn
+///         starts with less than `extension` seconds left, the mover is topped up towards
+///         `extension` from its own reserve, never beyond it. So a side can never be given more than
+///         `budget + extension` seconds in a whole game, and every game is decided (or can be timed
+///         out) at most `2 · (budget + extension)` seconds after it opened: time passes on exactly
+///         one side's clock at a time, and a side whose clock is empty cannot move.
 library LibClock {
-    uint256 private constant MASK64 = type(uint64).max;
+    uint256 private constant MASK48 = (uint256(1) << 48) - 1;
+    uint256 private constant SOLVER_LEFT = 0;
+    uint256 private constant CHALLENGER_LEFT = 48;
+    uint256 private constant SOLVER_RESERVE = 96;
+    uint256 private constant CHALLENGER_RESERVE = 144;
+    uint256 private constant TURN_START = 192;
+    uint256 private constant TO_MOVE = 240;
 
-    /// @notice A fresh clock: both sides have `budget` seconds and `first` moves from `now_`.
-    function start(uint256 budget, Side first, uint256 now_) internal pure returns (Clock) {
-        return Clock.wrap(budget | (budget << 64) | (now_ << 128) | (uint256(uint8(first)) << 192));
+    /// @notice A fresh clock: both sides have `budget` seconds and an `extension` reserve, and
+    ///         `first` moves from `now_`. The caller keeps `budget`, `extension` < 2^48.
+    function start(uint256 budget, uint256 extension, Side first, uint256 now_) internal pure returns (Clock) {
+        return Clock.wrap(
+            (budget << SOLVER_LEFT) | (budget << CHALLENGER_LEFT) | (extension << SOLVER_RESERVE)
+                | (extension << CHALLENGER_RESERVE) | (now_ << TURN_START) | (uint256(uint8(first)) << TO_MOVE)
+        );
     }
 
     /// @notice The side to move.
     function toMove(Clock c) internal pure returns (Side) {
-        return Side(uint8(Clock.unwrap(c) >> 192));
+        return Side(uint8(Clock.unwrap(c) >> TO_MOVE));
     }
 
     /// @notice Seconds `side` had left when the current turn started.
     function budgetOf(Clock c, Side side) internal pure returns (uint256) {
-        uint256 w = Clock.unwrap(c);
-        return side == Side.Solver ? w & MASK64 : (w >> 64) & MASK64;
+        return (Clock.unwrap(c) >> (side == Side.Solver ? SOLVER_LEFT : CHALLENGER_LEFT)) & MASK48;
+    }
+
+    /// @notice Seconds of extension `side` can still be topped up with.
+    function reserveOf(Clock c, Side side) internal pure returns (uint256) {
+        return (Clock.unwrap(c) >> (side == Side.Solver ? SOLVER_RESERVE : CHALLENGER_RESERVE)) & MASK48;
     }
 
     /// @notice When the current turn started.
     function turnStart(Clock c) internal pure returns (uint256) {
-        return (Clock.unwrap(c) >> 128) & MASK64;
+        return (Clock.unwrap(c) >> TURN_START) & MASK48;
     }
 
     /// @notice Seconds `side` has left at `now_` (the side to move loses the time since its turn started).
@@ -50,15 +68,33 @@ library LibClock {
         return remaining(c, toMove(c), now_) == 0;
     }
 
-    /// @notice The clock after the side to move moved at `now_` and `next` is to move; `next`
-    ///         is topped up to `extension` seconds if it has less. The caller checks expiry first.
+    /// @notice The clock after the side to move moved at `now_` and `next` is to move (it may be
+    ///         the same side again). If `next` has less than `extension` seconds left it is topped
+    ///         up towards `extension`, drawing on its reserve and never beyond it. The caller
+    ///         checks expiry first.
     function hand(Clock c, Side next, uint256 now_, uint256 extension) internal pure returns (Clock) {
         Side mover = toMove(c);
         uint256 moverLeft = remaining(c, mover, now_);
         uint256 solverLeft = mover == Side.Solver ? moverLeft : budgetOf(c, Side.Solver);
         uint256 challengerLeft = mover == Side.Challenger ? moverLeft : budgetOf(c, Side.Challenger);
-        if (next == Side.Solver && solverLeft < extension) solverLeft = extension;
-        if (next == Side.Challenger && challengerLeft < extension) challengerLeft = extension;
-        return Clock.wrap(solverLeft | (challengerLeft << 64) | (now_ << 128) | (uint256(uint8(next)) << 192));
+        uint256 solverReserve = reserveOf(c, Side.Solver);
+        uint256 challengerReserve = reserveOf(c, Side.Challenger);
+        if (next == Side.Solver) (solverLeft, solverReserve) = _topUp(solverLeft, solverReserve, extension);
+        else (challengerLeft, challengerReserve) = _topUp(challengerLeft, challengerReserve, extension);
+        return Clock.wrap(
+            (solverLeft << SOLVER_LEFT) | (challengerLeft << CHALLENGER_LEFT) | (solverReserve << SOLVER_RESERVE)
+                | (challengerReserve << CHALLENGER_RESERVE) | (now_ << TURN_START) | (uint256(uint8(next)) << TO_MOVE)
+        );
+    }
+
+    /// @dev Tops `left` up towards `extension` from `reserve`; returns the new left and reserve.
+    function _topUp(uint256 left, uint256 reserve, uint256 extension) private pure returns (uint256, uint256) {
+        if (left >= extension) return (left, reserve);
+        uint256 grant = extension - left;
+        if (grant > reserve) grant = reserve;
+        // Cannot underflow: grant ≤ reserve; left + grant ≤ extension < 2^48.
+        unchecked {
+            return (left + grant, reserve - grant);
+        }
     }
 }

@@ -1,7 +1,7 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import LocalMarketModule from "./LocalMarket";
 import type { IgnitionModuleBuilder } from "@nomicfoundation/ignition-core";
-import { grantDisputeRoles, type MarketFutures } from "./marketCore";
+import { wireDisputeGame, type MarketFutures } from "./marketCore";
 
 /** Default dispute parameters (seconds; token base units with 18 decimals). */
 export const DisputeDefaults = {
@@ -13,14 +13,14 @@ export const DisputeDefaults = {
   bond: 10n * 10n ** 18n,
   /** Chess clock per side. */
   clockBudget: 3 * 24 * 3600,
-  /** Minimum time a side has when its turn starts. */
+  /** Extension reserve per side: a turn starting with less is topped up towards it, from the reserve. */
   clockExtension: 3 * 3600,
 } as const;
 
 /**
  * Adds the dispute game to a deployed market's futures: OneStepVerifier, the linked
- * LibDisputeProofs library and DisputeGame, which gets DISPUTE_ROLE on the TaskMarket and
- * LOCKER_ROLE + SLASHER_ROLE on the StakeManager. Parameters: `degree`, `treeBits`, `bond`,
+ * LibDisputeProofs library and DisputeGame, wired once into the TaskMarket (the only dispute game
+ * it will ever accept). Parameters: `degree`, `treeBits`, `bond`,
  * `clockBudget`, `clockExtension` (defaults in {@link DisputeDefaults}).
  */
 export function buildDispute(m: IgnitionModuleBuilder, market: MarketFutures) {
@@ -39,7 +39,7 @@ export function buildDispute(m: IgnitionModuleBuilder, market: MarketFutures) {
     ],
     { libraries: { LibDisputeProofs: proofs } },
   );
-  grantDisputeRoles(m, market, game, "Game");
+  wireDisputeGame(m, market, game, "Game");
   return { verifier, game };
 }
 

@@ -3,9 +3,9 @@ import TestTokenModule from "./TestToken";
 import { buildMarket } from "./marketCore";
 
 /**
- * Local deployment: a fresh TestToken, StakeManager and TaskMarket with roles wired.
+ * Local deployment: a fresh TestToken, StakeManager and TaskMarket, the market wired into the StakeManager.
  * The dispute module adds the DisputeGame with
- * `grantDisputeRoles(m, m.useModule(LocalMarketModule), disputeGame)` (./marketCore.ts).
+ * `wireDisputeGame(m, m.useModule(LocalMarketModule), disputeGame)` (./marketCore.ts).
  */
 const LocalMarketModule = buildModule("LocalMarket", (m) => {
   const { token } = m.useModule(TestTokenModule);

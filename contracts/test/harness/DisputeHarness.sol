@@ -28,8 +28,12 @@ contract DisputeHarness {
         return LibDissection.rollup(nodes, first, height, listLeaves);
     }
 
-    function clockStart(uint256 budget, Side first, uint256 now_) external pure returns (Clock) {
-        return LibClock.start(budget, first, now_);
+    function clockStart(uint256 budget, uint256 extension, Side first, uint256 now_) external pure returns (Clock) {
+        return LibClock.start(budget, extension, first, now_);
+    }
+
+    function clockReserve(Clock c, Side side) external pure returns (uint256) {
+        return LibClock.reserveOf(c, side);
     }
 
     function clockHand(Clock c, Side next, uint256 now_, uint256 extension) external pure returns (Clock) {
