@@ -1,4 +1,5 @@
 /** `pin agent solver|verifier`: long-running agents that watch the chain and act on their own. */
+import { formatEther } from "ethers";
 import path from "node:path";
 import { types } from "hardhat/config";
 import type { ConfigurableScopeDefinition as ScopeDefinition } from "hardhat/types";
@@ -105,6 +106,8 @@ function describe(e: { kind: string } & Record<string, unknown>): string {
       return `game ${s(e.game)}: ${s(e.move)} (gas ${s(e.gas)})`;
     case "resolved":
       return `game ${s(e.game)}: resolved, ${s(e.winner)} won`;
+    case "rewarded":
+      return `task ${s(e.taskId)}: challenge reward claimed (${formatEther(e.amount as bigint)} of the solver's stake slashed to us, sink share included)`;
     case "error":
       return `error${e.taskId !== undefined ? ` (task ${s(e.taskId)})` : ""}${e.game !== undefined ? ` (game ${s(e.game)})` : ""}: ${s(e.message)}`;
     default:

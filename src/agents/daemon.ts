@@ -6,7 +6,7 @@
  */
 import type { Signer } from "ethers";
 import type { CheckpointStore } from "../commit";
-import { depositStake, finalizeTask, listTasks, type PinpointContracts, type TaskView, announced } from "../chain";
+import { announced, claimChallengeReward, depositStake, finalizeTask, listTasks, type PinpointContracts, type TaskView } from "../chain";
 import { PinpointError } from "../errors";
 import { createExecutor, type Device, type Executor } from "../exec";
 import type { Player, Trajectory } from "../dispute";
@@ -25,6 +25,7 @@ export type AgentEvent =
   | { readonly kind: "move"; readonly game: bigint; readonly move: string; readonly gas: bigint }
   /** The game is settled; `settleGas` when this agent sent the `settle` transaction. */
   | { readonly kind: "resolved"; readonly game: bigint; readonly winner: "solver" | "challenger"; readonly settleGas?: bigint }
+  | { readonly kind: "rewarded"; readonly taskId: bigint; readonly amount: bigint }
   | { readonly kind: "error"; readonly taskId?: bigint; readonly game?: bigint; readonly message: string };
 
 interface Common {
@@ -248,6 +249,19 @@ export async function verifierTick(o: VerifierAgentOptions, ws: Workspace, check
           o.onEvent?.({ kind: "challenged", taskId: task.id, game: id, interval: res.mismatch.index });
           mineOpen.push({ id, task: task.id });
         }
+      }
+    } catch (err) {
+      report(o, task.id, undefined, err);
+    }
+  }
+  // Collect our share of every rejected task whose games are all settled.
+  for (const task of await listTasks(c)) {
+    if (task.status !== "Rejected" && task.status !== "Refunded") continue;
+    try {
+      const amount = await claimChallengeReward(c, o.signer, task.id, me);
+      if (amount !== null) {
+        o.onEvent?.({ kind: "rewarded", taskId: task.id, amount });
+        acted = true;
       }
     } catch (err) {
       report(o, task.id, undefined, err);

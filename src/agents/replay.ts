@@ -525,7 +525,7 @@ function describeSettlement(s: SettlementRecord): string {
   const f = s.fields;
   switch (s.event) {
     case "TaskRejected":
-      return `task ${String(f.taskId)} rejected, solver stake ${formatEther(f.slashed as bigint)} slashed`;
+      return `task ${String(f.taskId)} rejected, ${formatEther(f.burned as bigint)} of the solver stake burned to the sink`;
     case "StakeSlashed":
       return `${short(String(f.account))} slashed ${formatEther(f.amount as bigint)} (${formatEther(f.toBeneficiary as bigint)} to ${short(String(f.beneficiary))}, ${formatEther(f.toSink as bigint)} to the sink)`;
     case "StakeUnlocked":

@@ -152,6 +152,25 @@ export async function reclaimTask(c: PinpointContracts, signer: Signer, id: bigi
   await chainCall(`reclaim task ${id}`, async () => (await c.taskMarket.connect(signer).reclaim(id)).wait());
 }
 
+/**
+ * Pays `challenger` its share of a rejected task's slashed stake for the games it won, once every
+ * game on the task is settled (anyone may call it; the credit goes to the challenger's free stake).
+ * Returns the stake slashed for it, or null when nothing is due yet (no unclaimed win, games still
+ * open, or the task not rejected).
+ */
+export async function claimChallengeReward(c: PinpointContracts, signer: Signer, id: bigint, challenger: string): Promise<bigint | null> {
+  const market = c.taskMarket.connect(signer);
+  const [wins, task] = await Promise.all([market.unclaimedWins(id, challenger), market.getTask(id)]);
+  const status = statusName(task.status);
+  if (wins === 0n || task.openDisputes !== 0n || (status !== "Rejected" && status !== "Refunded")) return null;
+  const r = await chainCall(`claim the challenge reward of task ${id}`, async () => (await market.claimChallengeReward(id, challenger)).wait());
+  for (const log of r?.logs ?? []) {
+    const parsed = market.interface.parseLog(log);
+    if (parsed?.name === "ChallengeRewardClaimed") return parsed.args.amount as bigint;
+  }
+  return 0n;
+}
+
 /** Penalises a solver that missed its deadline and reopens the task. */
 export async function expireTask(c: PinpointContracts, signer: Signer, id: bigint): Promise<void> {
   await chainCall(`expire task ${id}`, async () => (await c.taskMarket.connect(signer).expire(id)).wait());

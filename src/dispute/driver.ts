@@ -6,7 +6,7 @@
  * its own. Time is advanced through a callback so the driver runs on any chain (Hardhat's
  * `time.increase` in tests).
  */
-import type { DisputeGame } from "../../typechain-types";
+import type { DisputeGame, TaskMarket } from "../../typechain-types";
 import { ChainError } from "../errors";
 import { type MoveRecord, type Player, readGame } from "./player";
 import { isDecided, Level, Side } from "./types";
@@ -23,6 +23,11 @@ export interface PlayOptions {
   readonly maxMoves?: number;
   /** Settle the decided game (default true); false leaves it Decided for the caller. */
   readonly settle?: boolean;
+  /**
+   * The market, signed by the keeper: after a settlement the challenger won, its reward share is
+   * claimed for it once no other game on the task is open (`claimChallengeReward`).
+   */
+  readonly market?: TaskMarket;
 }
 
 export interface PlayResult {
@@ -37,6 +42,8 @@ export interface PlayResult {
   readonly settleGas: bigint;
   /** Gas of every move plus the settlement (the open excluded). */
   readonly totalGas: bigint;
+  /** Stake slashed from the solver for the challenger by the reward claim (when one was made). */
+  readonly rewardClaimed?: bigint;
 }
 
 /** Plays game `id` until it is decided, then settles it (unless `settle: false`). */
@@ -78,6 +85,17 @@ export async function playGame(id: bigint, o: PlayOptions): Promise<PlayResult> 
     settleGas = r?.gasUsed ?? 0n;
   }
   const final = await o.game.getGame(id);
+  let rewardClaimed: bigint | undefined;
+  if (o.market && Number(final.level) === Level.Settled && Number(final.winner) === Side.Challenger) {
+    const [wins, task] = await Promise.all([o.market.unclaimedWins(final.task, final.challenger), o.market.getTask(final.task)]);
+    if (wins > 0n && task.openDisputes === 0n) {
+      const r = await (await o.market.claimChallengeReward(final.task, final.challenger)).wait();
+      for (const log of r?.logs ?? []) {
+        const parsed = o.market.interface.parseLog(log);
+        if (parsed?.name === "ChallengeRewardClaimed") rewardClaimed = parsed.args.amount as bigint;
+      }
+    }
+  }
   const last = moves.at(-1);
   const moveGas = moves.reduce((a, m) => a + m.gas, 0n);
   return {
@@ -88,6 +106,7 @@ export async function playGame(id: bigint, o: PlayOptions): Promise<PlayResult> 
     settled: Number(final.level) === Level.Settled,
     settleGas,
     totalGas: moveGas + settleGas,
+    ...(rewardClaimed !== undefined ? { rewardClaimed } : {}),
   };
 }
 
