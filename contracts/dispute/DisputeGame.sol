@@ -112,7 +112,7 @@ contract DisputeGame is IDisputeGame {
         g.outHash = CONSUMED;
         g.numel = 1;
         g.level = Level.Steps;
-        if (hi - lo == 1) _enterTables(g, id);
+        if (hi - lo == 1) _enterTables(g, id, hi, a.prevState, a.nextState);
 
         // Locks the bond (StakeInsufficientFree otherwise) and registers the dispute.
         TASK_MARKET.openDispute(a.task, msg.sender, BOND);
@@ -143,15 +143,17 @@ contract DisputeGame is IDisputeGame {
         Game storage g = _game(id);
         _checkTurn(g, id, Side.Challenger);
         Level level = g.level;
+        uint256 lo = g.lo;
+        uint256 hi = g.hi;
         // INVARIANT: the challenger chooses among exactly the claims the solver posted in its last
         // move, as claims (never a revealed leaf) at this level and position. Every solver move that
         // hands the turn to the challenger writes `pending` fresh.
         bytes32 pending = g.pending;
-        if (pending == CONSUMED || _claimsKey(level, g.lo, g.hi, claims) != pending) revert DisputePendingMismatch(id);
+        if (pending == CONSUMED || _claimsKey(level, lo, hi, claims) != pending) revert DisputePendingMismatch(id);
         if (level == Level.Steps || level == Level.Ops || level == Level.Sums) {
-            _chooseSegment(g, id, claims, index);
+            _chooseSegment(g, id, level, lo, hi, claims, index);
         } else {
-            _chooseChild(g, id, claims, index);
+            _chooseChild(g, id, level, lo, hi, claims, index);
         }
         g.clock = g.clock.hand(Side.Solver, block.timestamp, CLOCK_EXTENSION);
     }
@@ -455,9 +457,15 @@ contract DisputeGame is IDisputeGame {
         emit ClaimsPosted(id, g.level, lo, hi, mids);
     }
 
-    function _chooseSegment(Game storage g, GameId id, bytes32[] calldata mids, uint256 i) internal {
-        uint256 lo = g.lo;
-        uint256 hi = g.hi;
+    function _chooseSegment(
+        Game storage g,
+        GameId id,
+        Level level,
+        uint256 lo,
+        uint256 hi,
+        bytes32[] calldata mids,
+        uint256 i
+    ) internal {
         uint256 segs = LibDissection.segments(lo, hi, DEGREE);
         // INVARIANT: the chosen segment exists.
         if (i >= segs) revert DisputeBadChoice(i, segs);
@@ -466,31 +474,36 @@ contract DisputeGame is IDisputeGame {
         (uint256 newLo, uint256 newHi) = LibDissection.segment(lo, hi, DEGREE, i);
         g.lo = uint64(newLo);
         g.hi = uint64(newHi);
-        g.loClaim = loClaim;
-        g.hiClaim = hiClaim;
-        Level level = g.level;
         emit ClaimChosen(id, level, i, newLo, newHi);
-        if (newHi - newLo != 1) return;
+        if (newHi - newLo != 1 || level == Level.Sums) {
+            g.loClaim = loClaim;
+            g.hiClaim = hiClaim;
+            // Term k = newHi of the reduction: s_{k−1} agreed, s_k disputed.
+            if (newHi - newLo == 1) {
+                g.level = Level.OneStep;
+                emit LevelEntered(id, Level.OneStep);
+            }
+            return;
+        }
+        // The level ends: the pair is stored where the next level reads it (not in loClaim /
+        // hiClaim, which the next level's first move overwrites), saving two storage writes.
         if (level == Level.Steps) {
-            _enterTables(g, id);
-        } else if (level == Level.Ops) {
+            _enterTables(g, id, newHi, loClaim, hiClaim);
+        } else {
             // Op j = newHi: R_{j−1} agreed, R_j disputed.
             g.opIndex = uint64(newHi);
             g.lowRoot = loClaim;
             g.highRoot = hiClaim;
             g.level = Level.OpOutput;
             emit LevelEntered(id, Level.OpOutput);
-        } else {
-            // Term k = newHi of the reduction: s_{k−1} agreed, s_k disputed.
-            g.level = Level.OneStep;
-            emit LevelEntered(id, Level.OneStep);
         }
     }
 
-    function _enterTables(Game storage g, GameId id) internal {
-        g.step = g.hi;
-        g.prevState = g.loClaim;
-        g.nextState = g.hiClaim;
+    /// @dev Step `step` is disputed: S_{step−1} = `prevState` agreed, S_step = `nextState` disputed.
+    function _enterTables(Game storage g, GameId id, uint256 step, bytes32 prevState, bytes32 nextState) internal {
+        g.step = uint64(step);
+        g.prevState = prevState;
+        g.nextState = nextState;
         g.level = Level.Tables;
         emit LevelEntered(id, Level.Tables);
     }
@@ -535,13 +548,20 @@ contract DisputeGame is IDisputeGame {
             || level == Level.BatchElement;
     }
 
-    function _chooseChild(Game storage g, GameId id, bytes32[] calldata nodes, uint256 i) internal {
+    function _chooseChild(
+        Game storage g,
+        GameId id,
+        Level level,
+        uint256 lo,
+        uint256 hi,
+        bytes32[] calldata nodes,
+        uint256 i
+    ) internal {
         // INVARIANT: the chosen child exists (and, in a list tree, is not padding).
         if (i >= nodes.length) revert DisputeBadChoice(i, nodes.length);
-        uint256 levels = LibDissection.descentLevels(g.hi, TREE_BITS);
-        uint256 index = (uint256(g.lo) << levels) + i;
-        uint256 height = g.hi - levels;
-        Level level = g.level;
+        uint256 levels = LibDissection.descentLevels(hi, TREE_BITS);
+        uint256 index = (lo << levels) + i;
+        uint256 height = hi - levels;
         (uint256 listLeaves,) = _listOf(g);
         if (listLeaves != 0 && LibDissection.isListPadding(index, height, listLeaves)) {
             revert DisputeBadChoice(i, nodes.length);
@@ -603,16 +623,23 @@ contract DisputeGame is IDisputeGame {
     }
 
     /// @dev What `pending` holds after the solver posted `claims` (midpoints or descent nodes) at
-    ///      `level`, position (lo, hi): kind, level, position and length are all bound, so claims
-    ///      can never be re-read as a leaf, or as claims of another level or position.
+    ///      `level`, position (lo, hi): one hash over a tag word (kind, level, lo, hi) and the claims,
+    ///      so claims can never be re-read as a leaf, or as claims of another level, position or
+    ///      count (the count is fixed by the preimage length).
     function _claimsKey(Level level, uint256 lo, uint256 hi, bytes32[] calldata claims) internal pure returns (bytes32) {
-        return keccak256(abi.encode(CLAIMS_KIND, level, lo, hi, claims));
+        return keccak256(abi.encodePacked(_tag(CLAIMS_KIND, level, lo, hi), claims));
     }
 
     /// @dev What `pending` holds after the solver revealed `leaf` (leaf `leafIndex` of a tensor
     ///      descent at `level`); see {_claimsKey}.
     function _leafKey(Level level, uint256 leafIndex, bytes calldata leaf) internal pure returns (bytes32) {
-        return keccak256(abi.encode(LEAF_KIND, level, leafIndex, leaf));
+        return keccak256(abi.encodePacked(_tag(LEAF_KIND, level, leafIndex, 0), leaf));
+    }
+
+    /// @dev Tag word, most significant first: kind (8) | level (8) | unused | lo (64) | hi (64).
+    ///      Positions are game positions, below 2^64 (stored as uint64).
+    function _tag(uint256 kind, Level level, uint256 lo, uint256 hi) internal pure returns (uint256) {
+        return (kind << 248) | (uint256(uint8(level)) << 240) | (lo << 64) | hi;
     }
 
     function _checkLinkOpen(Game storage g, GameId id) internal view {

@@ -25,6 +25,8 @@ library LibClock {
     uint256 private constant CHALLENGER_RESERVE = 144;
     uint256 private constant TURN_START = 192;
     uint256 private constant TO_MOVE = 240;
+    /// @dev The four time fields (everything below the turn start).
+    uint256 private constant TURN_MASK = (uint256(1) << TURN_START) - 1;
 
     /// @notice A fresh clock: both sides have `budget` seconds and an `extension` reserve, and
     ///         `first` moves from `now_`. The caller keeps `budget`, `extension` < 2^48.
@@ -73,28 +75,27 @@ library LibClock {
     ///         up towards `extension`, drawing on its reserve and never beyond it. The caller
     ///         checks expiry first.
     function hand(Clock c, Side next, uint256 now_, uint256 extension) internal pure returns (Clock) {
-        Side mover = toMove(c);
-        uint256 moverLeft = remaining(c, mover, now_);
-        uint256 solverLeft = mover == Side.Solver ? moverLeft : budgetOf(c, Side.Solver);
-        uint256 challengerLeft = mover == Side.Challenger ? moverLeft : budgetOf(c, Side.Challenger);
-        uint256 solverReserve = reserveOf(c, Side.Solver);
-        uint256 challengerReserve = reserveOf(c, Side.Challenger);
-        if (next == Side.Solver) (solverLeft, solverReserve) = _topUp(solverLeft, solverReserve, extension);
-        else (challengerLeft, challengerReserve) = _topUp(challengerLeft, challengerReserve, extension);
-        return Clock.wrap(
-            (solverLeft << SOLVER_LEFT) | (challengerLeft << CHALLENGER_LEFT) | (solverReserve << SOLVER_RESERVE)
-                | (challengerReserve << CHALLENGER_RESERVE) | (now_ << TURN_START) | (uint256(uint8(next)) << TO_MOVE)
-        );
-    }
-
-    /// @dev Tops `left` up towards `extension` from `reserve`; returns the new left and reserve.
-    function _topUp(uint256 left, uint256 reserve, uint256 extension) private pure returns (uint256, uint256) {
-        if (left >= extension) return (left, reserve);
-        uint256 grant = extension - left;
-        if (grant > reserve) grant = reserve;
-        // Cannot underflow: grant ≤ reserve; left + grant ≤ extension < 2^48.
-        unchecked {
-            return (left + grant, reserve - grant);
+        uint256 w = Clock.unwrap(c);
+        // The mover's remaining time after this turn (fields read in place; one word throughout).
+        uint256 moverShift = (w >> TO_MOVE) == uint256(uint8(Side.Solver)) ? SOLVER_LEFT : CHALLENGER_LEFT;
+        uint256 left = (w >> moverShift) & MASK48;
+        uint256 elapsed = now_ - ((w >> TURN_START) & MASK48);
+        left = elapsed >= left ? 0 : left - elapsed;
+        w = (w & ~(MASK48 << moverShift)) | (left << moverShift);
+        // The next mover's top-up towards `extension`, from its own reserve.
+        uint256 nextShift = next == Side.Solver ? SOLVER_LEFT : CHALLENGER_LEFT;
+        uint256 nextLeft = (w >> nextShift) & MASK48;
+        if (nextLeft < extension) {
+            uint256 reserveShift = nextShift + SOLVER_RESERVE;
+            uint256 grant = extension - nextLeft;
+            uint256 reserve = (w >> reserveShift) & MASK48;
+            if (grant > reserve) grant = reserve;
+            // Cannot overflow or borrow: nextLeft + grant ≤ extension < 2^48 and grant ≤ reserve,
+            // so each field stays inside its 48 bits.
+            unchecked {
+                w = w + (grant << nextShift) - (grant << reserveShift);
+            }
         }
+        return Clock.wrap((w & TURN_MASK) | (now_ << TURN_START) | (uint256(uint8(next)) << TO_MOVE));
     }
 }

@@ -63,13 +63,15 @@ describe("DisputeGame", () => {
         [16, 4, 0n, 100, 10],
         [16, 4, BOND, 0, 0],
         [16, 4, BOND, 100, 101],
+        [16, 4, BOND, 100, 0],
       ];
       for (const [d, b, bond, budget, ext] of bad) {
         await expect(factory.deploy(m, v, d, b, bond, budget, ext)).to.be.revertedWithCustomError(s.game, "DisputeBadConfig");
       }
       const ok = await factory.deploy(m, v, 16, 4, BOND, 100, 10);
       expect(await ok.DEGREE()).to.equal(16n);
-      expect(await ok.STAKE_MANAGER()).to.equal(await s.stakeManager.getAddress());
+      expect(await ok.TASK_MARKET()).to.equal(m);
+      expect(await ok.MAX_GAME_DURATION()).to.equal(2n * (100n + 10n));
     });
   });
 
@@ -261,18 +263,26 @@ describe("DisputeGame", () => {
       // A third party (neither solver nor challenger) settles.
       const settle = s.game.connect(s.keeper).settle(id);
       await expect(settle).to.emit(s.game, "GameSettled").withArgs(id, task.taskId, Side.Challenger, s.keeper.address);
-      await expect(settle).to.emit(s.market, "TaskRejected").withArgs(task.taskId, s.solver.address, s.challenger.address, SOLVER_STAKE);
+      const burned = SOLVER_STAKE - SOLVER_STAKE / 2n;
+      await expect(settle).to.emit(s.market, "TaskRejected").withArgs(task.taskId, s.solver.address, s.challenger.address, burned);
       await expect(settle).to.emit(s.market, "DisputeResolved").withArgs(task.taskId, s.challenger.address, false, 0);
       g = await s.game.getGame(id);
       expect(Number(g.level)).to.equal(Level.Settled);
       expect(Number(g.winner)).to.equal(Side.Challenger);
-      const solverAfter = await s.stakeManager.balancesOf(s.solver.address);
-      const chAfter = await s.stakeManager.balancesOf(s.challenger.address);
+      // Half the stake is burned at once and the bond returned; the other half waits for the claim.
+      let solverAfter = await s.stakeManager.balancesOf(s.solver.address);
+      let chAfter = await s.stakeManager.balancesOf(s.challenger.address);
       expect(solverAfter.free).to.equal(solverBefore.free);
-      expect(solverAfter.locked).to.equal(solverBefore.locked - SOLVER_STAKE);
-      expect(chAfter.free).to.equal(chBefore.free + BOND + SOLVER_STAKE - sink(SOLVER_STAKE));
+      expect(solverAfter.locked).to.equal(solverBefore.locked - burned);
+      expect(chAfter.free).to.equal(chBefore.free + BOND);
       expect(chAfter.locked).to.equal(0n);
       expect((await s.market.getTask(task.taskId)).openDisputes).to.equal(0n);
+      const pot = SOLVER_STAKE / 2n;
+      await s.market.connect(s.keeper).claimChallengeReward(task.taskId, s.challenger.address);
+      solverAfter = await s.stakeManager.balancesOf(s.solver.address);
+      chAfter = await s.stakeManager.balancesOf(s.challenger.address);
+      expect(solverAfter.locked).to.equal(solverBefore.locked - SOLVER_STAKE);
+      expect(chAfter.free).to.equal(chBefore.free + BOND + pot - sink(pot));
     });
 
     it("settle twice reverts DisputeAlreadySettled, whoever calls it, and changes nothing", async () => {

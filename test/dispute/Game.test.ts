@@ -49,13 +49,20 @@ const sinkShare = (x: bigint) => (x * SINK_BPS) / 10_000n;
 
 /** Exact balances (against the pre-task snapshot) after a game the challenger won; then the reward goes back to the submitter. */
 async function expectChallengerPaid(s: System, before: Snapshot, taskId: bigint): Promise<void> {
+  // The lone winner's reward (claimed here unless the driver already did).
+  if ((await s.market.unclaimedWins(taskId, s.challenger.address)) > 0n) {
+    await s.market.connect(s.keeper).claimChallengeReward(taskId, s.challenger.address);
+  }
   const after = await snapshot(s);
-  // The solver's whole task stake is slashed: the challenger gets it minus the sink share; its bond is returned.
+  // The solver's whole task stake is slashed: half burned to the sink, the other half to the
+  // challenger minus the sink share; its bond is returned.
+  const pot = SOLVER_STAKE / 2n;
+  const burned = SOLVER_STAKE - pot;
   expect(after.solverFree).to.equal(before.solverFree - SOLVER_STAKE);
   expect(after.solverLocked).to.equal(before.solverLocked);
-  expect(after.challengerFree).to.equal(before.challengerFree + SOLVER_STAKE - sinkShare(SOLVER_STAKE));
+  expect(after.challengerFree).to.equal(before.challengerFree + pot - sinkShare(pot));
   expect(after.challengerLocked).to.equal(before.challengerLocked);
-  expect(after.sinkFree).to.equal(before.sinkFree + sinkShare(SOLVER_STAKE));
+  expect(after.sinkFree).to.equal(before.sinkFree + burned + sinkShare(pot));
   expect(after.solverTokens).to.equal(before.solverTokens);
   await s.market.reclaim(taskId);
   expect(await s.token.balanceOf(s.submitter.address)).to.equal(before.submitterTokens);
@@ -271,7 +278,7 @@ describe("DisputeGame: full games on the Iris MLP train step", () => {
       expect((await s.stakeManager.balancesOf(s.solver.address)).free).to.equal(100n * 10n ** 18n + 2n * (BOND - sinkShare(BOND)));
     });
 
-    it("two honest challengers against a wrong solver: both win, the solver is slashed once", async () => {
+    it("two honest challengers against a wrong solver: both win and share the pot, the solver is slashed once", async () => {
       const s = await loadFixture(deploySystem);
       const w = irisWorkload();
       const task = await submittedTask(s, w, 8, 4, [out(3, 0, 4, BIG)]);
@@ -284,13 +291,18 @@ describe("DisputeGame: full games on the Iris MLP train step", () => {
         await time.increase(sec);
       };
       const solverP = player(s, w, Side.Solver, s.solver, task.solverTraj);
-      const ra = await playGame(a.id, { game: s.game, keeper, advanceTime, solver: solverP, challenger: player(s, w, Side.Challenger, s.challenger, honest()) });
-      const rb = await playGame(b.id, { game: s.game, keeper, advanceTime, solver: solverP, challenger: player(s, w, Side.Challenger, s.challenger2, honest()) });
+      const market = s.market.connect(s.keeper);
+      const ra = await playGame(a.id, { game: s.game, keeper, advanceTime, market, solver: solverP, challenger: player(s, w, Side.Challenger, s.challenger, honest()) });
+      // While game b is open no reward is claimable.
+      expect(ra.rewardClaimed).to.equal(undefined);
+      const rb = await playGame(b.id, { game: s.game, keeper, advanceTime, market, solver: solverP, challenger: player(s, w, Side.Challenger, s.challenger2, honest()) });
       expect([ra.winner, rb.winner]).to.deep.equal([Side.Challenger, Side.Challenger]);
+      await market.claimChallengeReward(task.taskId, s.challenger.address);
       const c1 = await s.stakeManager.balancesOf(s.challenger.address);
       const c2 = await s.stakeManager.balancesOf(s.challenger2.address);
-      expect(c1.free).to.equal(100n * 10n ** 18n + SOLVER_STAKE - sinkShare(SOLVER_STAKE));
-      expect(c2.free).to.equal(100n * 10n ** 18n); // bond returned, nothing left to slash
+      const half = SOLVER_STAKE / 4n; // each winning game's share of the pot (half the stake)
+      expect(c1.free).to.equal(100n * 10n ** 18n + half - sinkShare(half));
+      expect(c2.free).to.equal(100n * 10n ** 18n + half - sinkShare(half));
       expect(c1.locked + c2.locked).to.equal(0n);
       expect((await s.stakeManager.balancesOf(s.solver.address)).locked).to.equal(0n);
     });

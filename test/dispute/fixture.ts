@@ -35,6 +35,8 @@ export const SINK_BPS = 2_000n;
 export const BOND = DisputeDefaults.bond;
 export const SOLVER_STAKE = 40n * E18;
 export const REWARD = 50n * E18;
+/** The winners' pot of a rejected task: half the solver's stake (the other half is burned). */
+export const POT = SOLVER_STAKE / 2n;
 
 /** A real program with its data. */
 export interface Workload {
@@ -228,6 +230,7 @@ export async function runScenario(s: System, w: Workload, sc: Scenario): Promise
     advanceTime: async (sec) => {
       await time.increase(sec);
     },
+    market: s.market.connect(s.keeper),
   });
   return { task, id, result, openGas: gas };
 }
@@ -286,7 +289,9 @@ export async function playFaultScenario(s: System, w: Workload, seed: number): P
             after.challenger.locked === before.challenger.locked &&
             after.solver.free === before.solver.free - SOLVER_STAKE + BOND - sink(BOND) &&
             after.solver.locked === before.solver.locked + SOLVER_STAKE
-          : after.challenger.free === before.challenger.free + SOLVER_STAKE - sink(SOLVER_STAKE) &&
+          : // Half the stake is burned to the sink; the lone winner is paid the other half less the sink share.
+            result.rewardClaimed === POT &&
+            after.challenger.free === before.challenger.free + POT - sink(POT) &&
             after.challenger.locked === before.challenger.locked &&
             after.solver.free === before.solver.free - SOLVER_STAKE &&
             after.solver.locked === before.solver.locked);

@@ -161,8 +161,8 @@ describe("adversarial tokens", function () {
       await sm.connect(fx.honest).deposit(50n * E18);
       await m.connect(fx.honest).claim(2);
       await m.connect(fx.honest).submitFinal(2, randomHash());
-      await m.connect(fx.dispute).openDispute(2, fx.dispute.address);
-      await m.connect(fx.dispute).resolveForChallenger(2, fx.dispute.address);
+      await m.connect(fx.dispute).openDispute(2, fx.dispute.address, 0);
+      await m.connect(fx.dispute).resolveForChallenger(2, fx.dispute.address, 0);
       const reclaim = m.interface.encodeFunctionData("reclaim", [2]);
       // Re-entering a different guarded function (cancel of a fresh task) is refused too.
       await exec(fx.attacker, m, create); // task 3

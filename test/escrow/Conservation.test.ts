@@ -1,14 +1,14 @@
 /**
  * Token conservation under seeded random sequences of every market and staking action, across
- * several accounts, with the dispute hooks driven by an account holding DISPUTE_ROLE (and, like
- * the DisputeGame, LOCKER_ROLE + SLASHER_ROLE for challenger bonds).
+ * several accounts, with the dispute hooks driven by an EOA wired as the market's dispute game
+ * (bonds locked, slashed and unlocked through the market, as the DisputeGame does).
  *
  * After every step:
  *  - token.balanceOf(StakeManager) == Σ_accounts (free + locked + pending), read from the contract;
  *  - token.balanceOf(TaskMarket)   == Σ reward of tasks in Open / Claimed / Submitted / Rejected;
  *  - every on-chain balance, lock and task field equals an independent TypeScript model;
- *  - the market's locks equal Σ solverStake of the Claimed / Submitted tasks of each solver, and
- *    the dispute account's locks equal Σ bonds of each challenger's open games;
+ *  - the market's locks equal, per account, Σ solverStake of its Claimed / Submitted tasks + the
+ *    unpaid reward pot of its rejected tasks + Σ bonds of its open games;
  *  - minted == Σ wallets + both contracts (nothing created or destroyed).
  */
 import { expect } from "chai";
@@ -67,8 +67,14 @@ interface MTask {
   status: bigint;
   deadline: bigint;
   openDisputes: number;
-  /** Open games: the challenger and the bond the dispute account locked from it. */
+  /** Open games: the challenger and the bond the market locked from it. */
   games: { challenger: HardhatEthersSigner; bond: bigint }[];
+  /** Unclaimed winning games per challenger address. */
+  wins: Map<string, number>;
+  winningGames: number;
+  claimedWins: number;
+  /** Reward paid out of the pot (half the stake, rounded down). */
+  paid: bigint;
 }
 
 const OWING: readonly bigint[] = [Status.Open, Status.Claimed, Status.Submitted, Status.Rejected];
@@ -105,14 +111,11 @@ async function checkInvariants(f: MarketFixture, model: Model, step: string): Pr
   let stakeOwed = 0n;
   let wallets = 0n;
   const marketLocks = new Map<string, bigint>();
-  const bondLocks = new Map<string, bigint>();
+  const add = (addr: string, x: bigint) => marketLocks.set(addr, (marketLocks.get(addr) ?? 0n) + x);
   for (const t of model.tasks) {
-    if (t.solver && (t.status === Status.Claimed || t.status === Status.Submitted)) {
-      marketLocks.set(t.solver.address, (marketLocks.get(t.solver.address) ?? 0n) + t.stake);
-    }
-    for (const g of t.games) {
-      bondLocks.set(g.challenger.address, (bondLocks.get(g.challenger.address) ?? 0n) + g.bond);
-    }
+    if (t.solver && (t.status === Status.Claimed || t.status === Status.Submitted)) add(t.solver.address, t.stake);
+    if (t.solver && (t.status === Status.Rejected || t.status === Status.Refunded)) add(t.solver.address, t.stake / 2n - t.paid);
+    for (const g of t.games) add(g.challenger.address, g.bond);
   }
   for (const [addr, a] of model.accts) {
     const b = await sm.balancesOf(addr);
@@ -125,9 +128,7 @@ async function checkInvariants(f: MarketFixture, model: Model, step: string): Pr
     expect(await sm.lockedBy(market, addr), `${step}: market lock of ${addr}`).to.equal(
       marketLocks.get(addr) ?? 0n,
     );
-    expect(await sm.lockedBy(f.dispute.address, addr), `${step}: bond lock of ${addr}`).to.equal(
-      bondLocks.get(addr) ?? 0n,
-    );
+    expect(await sm.lockedBy(f.dispute.address, addr), `${step}: nobody but the market locks`).to.equal(0n);
     expect(await f.token.balanceOf(addr), `${step}: wallet of ${addr}`).to.equal(a.wallet);
     stakeOwed += b.free + b.locked + b.pending;
     wallets += a.wallet;
@@ -190,6 +191,7 @@ async function runSequence(seed: number): Promise<Record<string, number>> {
     openDispute: 2,
     resolve: 3,
     reclaim: 2,
+    claimReward: 2,
     wait: 1.5,
   };
   const choose = (actions: Action[]): Action => {
@@ -248,6 +250,10 @@ async function runSequence(seed: number): Promise<Record<string, number>> {
           deadline: 0n,
           openDisputes: 0,
           games: [],
+          wins: new Map(),
+          winningGames: 0,
+          claimedWins: 0,
+          paid: 0n,
         });
       },
     });
@@ -418,15 +424,14 @@ async function runSequence(seed: number): Promise<Record<string, number>> {
       actions.push({
         name: "openDispute",
         run: async () => {
-          // As the DisputeGame does: lock the challenger's bond, then open the dispute.
+          // As the DisputeGame does: open the dispute, which locks the challenger's bond.
           const t = r.pick(challengeable);
           const challenger = r.pick(users);
           const c = model.acct(challenger.address);
           const bond = c.free === 0n ? 0n : r.big(0n, c.free < 10n * E18 ? c.free : 10n * E18);
-          await sm.connect(f.dispute).lock(challenger.address, bond);
+          await market.connect(f.dispute).openDispute(t.id, challenger.address, bond);
           c.free -= bond;
           c.locked += bond;
-          await market.connect(f.dispute).openDispute(t.id, challenger.address);
           t.openDisputes += 1;
           t.games.push({ challenger, bond });
         },
@@ -442,21 +447,46 @@ async function runSequence(seed: number): Promise<Record<string, number>> {
           const [game] = t.games.splice(r.int(0, t.games.length - 1), 1);
           const challenger = game.challenger;
           if (r.next() < 0.5) {
-            await market.connect(f.dispute).resolveForSolver(t.id, challenger.address);
-            await sm.connect(f.dispute).slash(challenger.address, game.bond, t.solver!.address);
+            await market.connect(f.dispute).resolveForSolver(t.id, challenger.address, game.bond);
             model.slash(challenger.address, game.bond, t.solver!.address, sink);
           } else {
-            await market.connect(f.dispute).resolveForChallenger(t.id, challenger.address);
+            await market.connect(f.dispute).resolveForChallenger(t.id, challenger.address, game.bond);
             if (t.status === Status.Submitted) {
-              model.slash(t.solver!.address, t.stake, challenger.address, sink);
+              // Half the stake (rounded up) is burned to the sink; the rest is the winners' pot.
+              const burned = t.stake - t.stake / 2n;
+              model.acct(t.solver!.address).locked -= burned;
+              model.acct(sink).free += burned;
               t.status = Status.Rejected;
             }
-            await sm.connect(f.dispute).unlock(challenger.address, game.bond);
+            t.winningGames += 1;
+            t.wins.set(challenger.address, (t.wins.get(challenger.address) ?? 0) + 1);
             const c = model.acct(challenger.address);
             c.locked -= game.bond;
             c.free += game.bond;
           }
           t.openDisputes -= 1;
+        },
+      });
+    }
+    const claimable = model.tasks.filter(
+      (t) =>
+        (t.status === Status.Rejected || t.status === Status.Refunded) &&
+        t.openDisputes === 0 &&
+        [...t.wins.values()].some((w) => w > 0),
+    );
+    if (claimable.length) {
+      actions.push({
+        name: "claimReward",
+        run: async () => {
+          const t = r.pick(claimable);
+          const [addr, wins] = r.pick([...t.wins.entries()].filter(([, w]) => w > 0));
+          await market.connect(r.pick(users)).claimChallengeReward(t.id, addr);
+          const pot = t.stake / 2n;
+          const amount = t.claimedWins + wins === t.winningGames ? pot - t.paid : (pot * BigInt(wins)) / BigInt(t.winningGames);
+          model.slash(t.solver!.address, amount, addr, sink);
+          t.claimedWins += wins;
+          t.paid += amount;
+          t.wins.set(addr, 0);
         },
       });
     }
@@ -507,7 +537,7 @@ describe("token conservation (seeded random sequences)", function () {
       "cancel",
       "commit",
     ];
-    all.push("submitFinal", "expire", "finalize", "openDispute", "resolve", "reclaim", "wait");
+    all.push("submitFinal", "expire", "finalize", "openDispute", "resolve", "reclaim", "claimReward", "wait");
     expect(Object.keys(seen).sort(), JSON.stringify(seen)).to.deep.equal(all.sort());
   });
 });

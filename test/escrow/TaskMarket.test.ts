@@ -42,8 +42,9 @@ describe("TaskMarket", function () {
         BigInt(TestConfig.defaultSolveWindow),
         BigInt(TestConfig.expiryPenaltyBps),
       ]);
-      expect(await f.market.DISPUTE_ROLE()).to.equal(ethers.id("DISPUTE_ROLE"));
-      expect(await f.market.hasRole(await f.market.DISPUTE_ROLE(), f.dispute.address)).to.equal(true);
+      expect(await f.market.disputeGame()).to.equal(f.dispute.address);
+      expect(await f.market.defaultAdmin()).to.equal(f.admin.address);
+      expect(await f.market.defaultAdminDelay()).to.equal(TestConfig.adminDelay);
       expect(await f.market.taskCount()).to.equal(0);
     });
 
@@ -90,7 +91,7 @@ describe("TaskMarket", function () {
         defaultSolveWindow: 5,
         expiryPenaltyBps: 0,
       };
-      await expect(factory.deploy(await f.stakeManager.getAddress(), f.admin.address, bad))
+      await expect(factory.deploy(await f.stakeManager.getAddress(), f.admin.address, TestConfig.adminDelay, bad))
         .to.be.revertedWithCustomError(f.market, "TaskMarketInvalidConfig")
         .withArgs();
     });
@@ -577,13 +578,17 @@ describe("TaskMarket", function () {
       const tx = f.market.expire(taskId);
       await expect(tx).to.emit(f.market, "TaskExpired").withArgs(taskId, f.solver.address, 0);
       await expect(tx).to.not.emit(f.stakeManager, "StakeSlashed");
+      // The penalty is copied at creation: the reopened task keeps 0 %, a new task gets 100 %.
       await f.market.setConfig({ ...base, expiryPenaltyBps: 10_000 });
-      await f.market.connect(f.solver).claim(taskId);
+      expect((await f.market.getTask(taskId)).expiryPenaltyBps).to.equal(0);
+      const later = await createTask(f, f.submitter);
+      expect((await f.market.getTask(later)).expiryPenaltyBps).to.equal(10_000);
+      await f.market.connect(f.solver).claim(later);
       await time.increase(DAY + 1);
-      const tx2 = f.market.expire(taskId);
+      const tx2 = f.market.expire(later);
       await expect(tx2)
         .to.emit(f.market, "TaskExpired")
-        .withArgs(taskId, f.solver.address, 20n * E18);
+        .withArgs(later, f.solver.address, 20n * E18);
       await expect(tx2).to.not.emit(f.stakeManager, "StakeUnlocked");
       expect((await f.stakeManager.balancesOf(f.solver.address)).free).to.equal(0);
     });
