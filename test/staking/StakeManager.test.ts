@@ -1,17 +1,50 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { deployMarketFixture, E18, fund, stake, TestConfig, type MarketFixture } from "../fixtures/market";
+import type { StakeManager } from "../../typechain-types";
 
 const { ethers } = hre;
 
-/** Market fixture plus an EOA `locker` holding LOCKER_ROLE and SLASHER_ROLE (as the dispute contract will). */
+/** 2^128 − 1: the largest total (free + locked + pending) an account may hold. */
+const MAX_TOTAL = 2n ** 128n - 1n;
+const THIRTY_DAYS = 30 * 24 * 3600;
+
+/** Deploys a StakeManager on the fixture's token, as `deployer`, with the test sink and delay. */
+async function deployStakeManager(
+  f: MarketFixture,
+  deployer: HardhatEthersSigner,
+  sinkBps: number = TestConfig.slashSinkBps,
+): Promise<StakeManager> {
+  return ethers.deployContract(
+    "StakeManager",
+    [await f.token.getAddress(), TestConfig.unbondingDelay, f.sink.address, sinkBps],
+    deployer,
+  );
+}
+
+/**
+ * The Ignition market fixture (its StakeManager wired to the TaskMarket, kept as `deployed`) plus a
+ * second StakeManager on the same token wired to an EOA `locker`, so that tests drive lock, unlock
+ * and slash directly. `stakeManager` is the directly driven one; `fund` and `stake` approve it.
+ */
 async function stakeFixture() {
   const f = await deployMarketFixture();
-  const [alice, bob, locker2] = f.others;
-  await f.stakeManager.grantRole(await f.stakeManager.LOCKER_ROLE(), locker2.address);
-  await f.stakeManager.grantRole(await f.stakeManager.SLASHER_ROLE(), locker2.address);
-  return { ...f, locker: f.dispute, locker2, alice, bob };
+  const [alice, bob, locker] = f.others;
+  const direct = await deployStakeManager(f, f.admin);
+  await direct.wire(locker.address);
+  return { ...f, deployed: f.stakeManager, stakeManager: direct, locker, alice, bob };
+}
+
+type StakeFixture = Awaited<ReturnType<typeof stakeFixture>>;
+
+/** A StakeManager with a 0 % sink share, wired to the fixture's locker. */
+async function zeroSinkFixture() {
+  const f = await stakeFixture();
+  const direct = await deployStakeManager(f, f.admin, 0);
+  await direct.wire(f.locker.address);
+  return { ...f, stakeManager: direct };
 }
 
 async function balances(f: MarketFixture, who: string) {
@@ -20,39 +53,133 @@ async function balances(f: MarketFixture, who: string) {
 }
 
 describe("StakeManager", function () {
-  describe("deployment", function () {
-    it("records the token, sink, split, delay and roles from the Ignition module", async function () {
+  describe("constructor", function () {
+    it("records the token, sink, split and delay given by the Ignition module", async function () {
       const f = await loadFixture(stakeFixture);
-      expect(await f.stakeManager.token()).to.equal(await f.token.getAddress());
-      expect(await f.stakeManager.slashSink()).to.equal(f.sink.address);
-      expect(await f.stakeManager.slashSinkBps()).to.equal(TestConfig.slashSinkBps);
-      expect(await f.stakeManager.unbondingDelay()).to.equal(TestConfig.unbondingDelay);
-      const market = await f.market.getAddress();
-      expect(
-        await f.stakeManager.hasRole(await f.stakeManager.DEFAULT_ADMIN_ROLE(), f.admin.address),
-      ).to.equal(true);
-      expect(await f.stakeManager.hasRole(await f.stakeManager.LOCKER_ROLE(), market)).to.equal(true);
-      expect(await f.stakeManager.hasRole(await f.stakeManager.SLASHER_ROLE(), market)).to.equal(true);
-      expect(await f.stakeManager.hasRole(await f.stakeManager.LOCKER_ROLE(), f.dispute.address)).to.equal(
-        true,
-      );
-      expect(await f.stakeManager.hasRole(await f.stakeManager.SLASHER_ROLE(), f.dispute.address)).to.equal(
-        true,
-      );
-      expect(await f.stakeManager.LOCKER_ROLE()).to.equal(ethers.id("LOCKER_ROLE"));
-      expect(await f.stakeManager.SLASHER_ROLE()).to.equal(ethers.id("SLASHER_ROLE"));
+      expect(await f.deployed.token()).to.equal(await f.token.getAddress());
+      expect(await f.deployed.slashSink()).to.equal(f.sink.address);
+      expect(await f.deployed.slashSinkBps()).to.equal(TestConfig.slashSinkBps);
+      expect(await f.deployed.unbondingDelay()).to.equal(TestConfig.unbondingDelay);
     });
 
-    it("rejects a zero sink or a share above 100% at construction", async function () {
+    it("rejects a zero sink", async function () {
+      const f = await loadFixture(stakeFixture);
+      const factory = await ethers.getContractFactory("StakeManager");
+      await expect(factory.deploy(await f.token.getAddress(), 60, ethers.ZeroAddress, 0))
+        .to.be.revertedWithCustomError(f.stakeManager, "StakeInvalidSink")
+        .withArgs(ethers.ZeroAddress, 0);
+    });
+
+    it("rejects a sink share above 50% and accepts exactly 50%", async function () {
       const f = await loadFixture(stakeFixture);
       const factory = await ethers.getContractFactory("StakeManager");
       const token = await f.token.getAddress();
-      await expect(factory.deploy(token, f.admin.address, 60, ethers.ZeroAddress, 0))
+      await expect(factory.deploy(token, 60, f.sink.address, 5_001))
         .to.be.revertedWithCustomError(f.stakeManager, "StakeInvalidSink")
-        .withArgs(ethers.ZeroAddress, 0);
-      await expect(factory.deploy(token, f.admin.address, 60, f.sink.address, 10_001))
+        .withArgs(f.sink.address, 5_001);
+      await expect(factory.deploy(token, 60, f.sink.address, 10_000))
         .to.be.revertedWithCustomError(f.stakeManager, "StakeInvalidSink")
-        .withArgs(f.sink.address, 10_001);
+        .withArgs(f.sink.address, 10_000);
+      const half = await factory.deploy(token, 60, f.sink.address, 5_000);
+      expect(await half.slashSinkBps()).to.equal(5_000);
+    });
+
+    it("rejects an unbonding delay above 30 days and accepts exactly 30 days", async function () {
+      const f = await loadFixture(stakeFixture);
+      const factory = await ethers.getContractFactory("StakeManager");
+      const token = await f.token.getAddress();
+      await expect(factory.deploy(token, THIRTY_DAYS + 1, f.sink.address, 0))
+        .to.be.revertedWithCustomError(f.stakeManager, "StakeInvalidDelay")
+        .withArgs(THIRTY_DAYS + 1, THIRTY_DAYS);
+      await expect(factory.deploy(token, 2 ** 32 - 1, f.sink.address, 0))
+        .to.be.revertedWithCustomError(f.stakeManager, "StakeInvalidDelay")
+        .withArgs(2 ** 32 - 1, THIRTY_DAYS);
+      const longest = await factory.deploy(token, THIRTY_DAYS, f.sink.address, 0);
+      expect(await longest.unbondingDelay()).to.equal(THIRTY_DAYS);
+    });
+
+    it("has no function that changes the sink, the split or the delay, and no roles", async function () {
+      const f = await loadFixture(stakeFixture);
+      const mutating: string[] = [];
+      f.stakeManager.interface.forEachFunction((fn) => {
+        if (!fn.constant) mutating.push(fn.name);
+      });
+      mutating.sort();
+      expect(mutating).to.deep.equal(
+        [
+          "cancelWithdrawal",
+          "deposit",
+          "depositWithPermit",
+          "lock",
+          "requestWithdrawal",
+          "slash",
+          "unlock",
+          "withdraw",
+          "wire",
+        ].sort(),
+      );
+    });
+  });
+
+  describe("wire", function () {
+    it("the Ignition module wires the TaskMarket, deployed by the same account", async function () {
+      const f = await loadFixture(stakeFixture);
+      expect(await f.deployed.market()).to.equal(await f.market.getAddress());
+      expect(await f.deployed.DEPLOYER()).to.equal(f.admin.address);
+    });
+
+    it("rejects any caller but the deployer", async function () {
+      const f = await loadFixture(stakeFixture);
+      const fresh = await deployStakeManager(f, f.admin);
+      await expect(fresh.connect(f.alice).wire(f.alice.address))
+        .to.be.revertedWithCustomError(fresh, "StakeWiring")
+        .withArgs(f.alice.address, ethers.ZeroAddress);
+      expect(await fresh.market()).to.equal(ethers.ZeroAddress);
+    });
+
+    it("rejects the zero address", async function () {
+      const f = await loadFixture(stakeFixture);
+      const fresh = await deployStakeManager(f, f.admin);
+      await expect(fresh.wire(ethers.ZeroAddress))
+        .to.be.revertedWithCustomError(fresh, "StakeWiring")
+        .withArgs(f.admin.address, ethers.ZeroAddress);
+    });
+
+    it("sets the market once, emits StakeMarketWired, and never again, even for the deployer", async function () {
+      const f = await loadFixture(stakeFixture);
+      const fresh = await deployStakeManager(f, f.admin);
+      expect(await fresh.DEPLOYER()).to.equal(f.admin.address);
+      await expect(fresh.wire(f.locker.address))
+        .to.emit(fresh, "StakeMarketWired")
+        .withArgs(f.locker.address);
+      expect(await fresh.market()).to.equal(f.locker.address);
+      await expect(fresh.wire(f.bob.address))
+        .to.be.revertedWithCustomError(fresh, "StakeWiring")
+        .withArgs(f.admin.address, f.locker.address);
+      await expect(fresh.wire(f.locker.address))
+        .to.be.revertedWithCustomError(fresh, "StakeWiring")
+        .withArgs(f.admin.address, f.locker.address);
+      await expect(f.deployed.wire(f.admin.address))
+        .to.be.revertedWithCustomError(f.deployed, "StakeWiring")
+        .withArgs(f.admin.address, await f.market.getAddress());
+      expect(await fresh.market()).to.equal(f.locker.address);
+    });
+
+    it("before wiring nobody, not even the deployer, can lock, unlock or slash", async function () {
+      const f = await loadFixture(stakeFixture);
+      const fresh = await deployStakeManager(f, f.admin);
+      for (const who of [f.admin, f.locker]) {
+        await expect(fresh.connect(who).lock(f.alice.address, 0))
+          .to.be.revertedWithCustomError(fresh, "StakeNotMarket")
+          .withArgs(who.address);
+        await expect(fresh.connect(who).unlock(f.alice.address, 0))
+          .to.be.revertedWithCustomError(fresh, "StakeNotMarket")
+          .withArgs(who.address);
+        await expect(fresh.connect(who).slash(f.alice.address, 0, who.address))
+          .to.be.revertedWithCustomError(fresh, "StakeNotMarket")
+          .withArgs(who.address);
+      }
+      expect(await fresh.lockedBy(ethers.ZeroAddress, f.alice.address)).to.equal(0);
     });
   });
 
@@ -75,12 +202,49 @@ describe("StakeManager", function () {
 
     it("rejects a deposit that would overflow a 128-bit balance", async function () {
       const f = await loadFixture(stakeFixture);
-      const max = 2n ** 128n - 1n;
-      await fund(f, f.alice, max + 1n);
-      await f.stakeManager.connect(f.alice).deposit(max);
+      await fund(f, f.alice, MAX_TOTAL + 1n);
+      await f.stakeManager.connect(f.alice).deposit(MAX_TOTAL);
       await expect(f.stakeManager.connect(f.alice).deposit(1))
         .to.be.revertedWithCustomError(f.stakeManager, "StakeAmountOverflow")
-        .withArgs(max + 1n);
+        .withArgs(MAX_TOTAL + 1n);
+    });
+
+    it("counts locked stake towards the 2^128 bound, so a later lock cannot wrap (finding 6)", async function () {
+      const f = await loadFixture(stakeFixture);
+      await stake(f, f.alice, 10n * E18);
+      await f.stakeManager.connect(f.locker).lock(f.alice.address, 4n * E18);
+      // free stays below 2^128 after this deposit, but free + locked would not.
+      const tooMuch = MAX_TOTAL - 6n * E18;
+      await fund(f, f.alice, tooMuch);
+      await expect(f.stakeManager.connect(f.alice).deposit(tooMuch))
+        .to.be.revertedWithCustomError(f.stakeManager, "StakeAmountOverflow")
+        .withArgs(MAX_TOTAL + 4n * E18);
+      // Up to the bound is fine, and locking everything then leaves locked at exactly 2^128 − 1.
+      await f.stakeManager.connect(f.alice).deposit(MAX_TOTAL - 10n * E18);
+      await f.stakeManager.connect(f.locker).lock(f.alice.address, MAX_TOTAL - 4n * E18);
+      expect(await balances(f, f.alice.address)).to.deep.equal({
+        free: 0n,
+        locked: MAX_TOTAL,
+        pending: 0n,
+        releaseTime: 0n,
+      });
+      await expect(f.stakeManager.connect(f.alice).deposit(1))
+        .to.be.revertedWithCustomError(f.stakeManager, "StakeAmountOverflow")
+        .withArgs(MAX_TOTAL + 1n);
+    });
+
+    it("counts pending stake towards the 2^128 bound, so a cancelled withdrawal cannot overflow", async function () {
+      const f = await loadFixture(stakeFixture);
+      await stake(f, f.alice, 10n * E18);
+      await f.stakeManager.connect(f.alice).requestWithdrawal(3n * E18);
+      const tooMuch = MAX_TOTAL - 7n * E18;
+      await fund(f, f.alice, tooMuch);
+      await expect(f.stakeManager.connect(f.alice).deposit(tooMuch))
+        .to.be.revertedWithCustomError(f.stakeManager, "StakeAmountOverflow")
+        .withArgs(MAX_TOTAL + 3n * E18);
+      await f.stakeManager.connect(f.alice).deposit(MAX_TOTAL - 10n * E18);
+      await f.stakeManager.connect(f.alice).cancelWithdrawal();
+      expect((await balances(f, f.alice.address)).free).to.equal(MAX_TOTAL);
     });
 
     it("pulls the tokens, credits free stake and emits StakeDeposited", async function () {
@@ -102,7 +266,7 @@ describe("StakeManager", function () {
   });
 
   describe("depositWithPermit", function () {
-    async function signPermit(f: Awaited<ReturnType<typeof stakeFixture>>, value: bigint, deadline: bigint) {
+    async function signPermit(f: StakeFixture, value: bigint, deadline: bigint) {
       const owner = f.alice;
       const domain = {
         name: await f.token.name(),
@@ -280,36 +444,51 @@ describe("StakeManager", function () {
         .withArgs(f.alice.address);
     });
 
-    it("uses the delay in force when the request was made", async function () {
+    it("stake can always leave within the 30-day maximum delay", async function () {
       const f = await loadFixture(stakeFixture);
-      await stake(f, f.alice, 10n * E18);
-      await f.stakeManager.connect(f.alice).requestWithdrawal(E18);
-      await expect(f.stakeManager.setUnbondingDelay(60))
-        .to.emit(f.stakeManager, "UnbondingDelayUpdated")
-        .withArgs(60);
-      const { releaseTime } = await balances(f, f.alice.address);
-      await time.increase(120);
-      await expect(f.stakeManager.connect(f.alice).withdraw())
-        .to.be.revertedWithCustomError(f.stakeManager, "StakeStillUnbonding")
-        .withArgs(f.alice.address, releaseTime);
-      await f.stakeManager.connect(f.alice).requestWithdrawal(E18);
-      await time.increase(60);
-      await expect(f.stakeManager.connect(f.alice).withdraw())
-        .to.emit(f.stakeManager, "StakeWithdrawn")
-        .withArgs(f.alice.address, 2n * E18);
+      const longest = await ethers.deployContract("StakeManager", [
+        await f.token.getAddress(),
+        THIRTY_DAYS,
+        f.sink.address,
+        0,
+      ]);
+      const g = { ...f, stakeManager: longest };
+      await stake(g, f.alice, 10n * E18);
+      await longest.connect(f.alice).requestWithdrawal(10n * E18);
+      const requested = BigInt(await time.latest());
+      await time.setNextBlockTimestamp(requested + BigInt(THIRTY_DAYS) - 1n);
+      await expect(longest.connect(f.alice).withdraw())
+        .to.be.revertedWithCustomError(longest, "StakeStillUnbonding")
+        .withArgs(f.alice.address, requested + BigInt(THIRTY_DAYS));
+      await time.setNextBlockTimestamp(requested + BigInt(THIRTY_DAYS));
+      await expect(longest.connect(f.alice).withdraw()).to.changeTokenBalance(f.token, f.alice, 10n * E18);
     });
   });
 
   describe("lock and unlock", function () {
-    it("only LOCKER_ROLE may lock or unlock", async function () {
+    it("only the wired market may lock or unlock, whoever deployed the contract", async function () {
       const f = await loadFixture(stakeFixture);
-      const role = await f.stakeManager.LOCKER_ROLE();
-      await expect(f.stakeManager.connect(f.alice).lock(f.alice.address, 1))
-        .to.be.revertedWithCustomError(f.stakeManager, "AccessControlUnauthorizedAccount")
-        .withArgs(f.alice.address, role);
-      await expect(f.stakeManager.connect(f.alice).unlock(f.alice.address, 0))
-        .to.be.revertedWithCustomError(f.stakeManager, "AccessControlUnauthorizedAccount")
-        .withArgs(f.alice.address, role);
+      await stake(f, f.alice, 10n * E18);
+      await f.stakeManager.connect(f.locker).lock(f.alice.address, 4n * E18);
+      for (const who of [f.alice, f.bob, f.admin, f.dispute]) {
+        await expect(f.stakeManager.connect(who).lock(f.alice.address, 1))
+          .to.be.revertedWithCustomError(f.stakeManager, "StakeNotMarket")
+          .withArgs(who.address);
+        await expect(f.stakeManager.connect(who).unlock(f.alice.address, 1))
+          .to.be.revertedWithCustomError(f.stakeManager, "StakeNotMarket")
+          .withArgs(who.address);
+      }
+      const b = await balances(f, f.alice.address);
+      expect([b.free, b.locked]).to.deep.equal([6n * E18, 4n * E18]);
+    });
+
+    it("the deployed StakeManager accepts locks only from the TaskMarket", async function () {
+      const f = await loadFixture(stakeFixture);
+      for (const who of [f.admin, f.dispute, f.locker]) {
+        await expect(f.deployed.connect(who).lock(f.alice.address, 0))
+          .to.be.revertedWithCustomError(f.deployed, "StakeNotMarket")
+          .withArgs(who.address);
+      }
     });
 
     it("locks free stake only, never pending stake", async function () {
@@ -327,41 +506,56 @@ describe("StakeManager", function () {
       expect([b.free, b.locked, b.pending]).to.deep.equal([0n, 6n * E18, 4n * E18]);
     });
 
-    it("a locker releases only what it locked itself", async function () {
+    it("releases at most the locked stake, back to free", async function () {
       const f = await loadFixture(stakeFixture);
       await stake(f, f.alice, 10n * E18);
       await f.stakeManager.connect(f.locker).lock(f.alice.address, 3n * E18);
-      await f.stakeManager.connect(f.locker2).lock(f.alice.address, 5n * E18);
-      await expect(f.stakeManager.connect(f.locker2).unlock(f.alice.address, 6n * E18))
+      await f.stakeManager.connect(f.locker).lock(f.alice.address, 5n * E18);
+      await expect(f.stakeManager.connect(f.locker).unlock(f.alice.address, 8n * E18 + 1n))
         .to.be.revertedWithCustomError(f.stakeManager, "StakeInsufficientLocked")
-        .withArgs(f.alice.address, f.locker2.address, 6n * E18, 5n * E18);
+        .withArgs(f.alice.address, f.locker.address, 8n * E18 + 1n, 8n * E18);
       await expect(f.stakeManager.connect(f.locker).unlock(f.alice.address, 2n * E18))
         .to.emit(f.stakeManager, "StakeUnlocked")
         .withArgs(f.alice.address, f.locker.address, 2n * E18);
-      expect(await f.stakeManager.lockedBy(f.locker.address, f.alice.address)).to.equal(1n * E18);
-      expect(await f.stakeManager.lockedBy(f.locker2.address, f.alice.address)).to.equal(5n * E18);
       const b = await balances(f, f.alice.address);
       expect([b.free, b.locked]).to.deep.equal([4n * E18, 6n * E18]);
+    });
+
+    it("lockedBy reports the locked stake for the wired market and 0 for anyone else", async function () {
+      const f = await loadFixture(stakeFixture);
+      await stake(f, f.alice, 10n * E18);
+      await f.stakeManager.connect(f.locker).lock(f.alice.address, 6n * E18);
+      expect(await f.stakeManager.lockedBy(f.locker.address, f.alice.address)).to.equal(6n * E18);
+      for (const other of [f.admin.address, f.alice.address, f.bob.address, ethers.ZeroAddress]) {
+        expect(await f.stakeManager.lockedBy(other, f.alice.address)).to.equal(0);
+      }
+      expect(await f.stakeManager.lockedBy(f.locker.address, f.bob.address)).to.equal(0);
     });
   });
 
   describe("slash", function () {
-    it("only SLASHER_ROLE may slash", async function () {
+    it("only the wired market may slash, whoever deployed the contract", async function () {
       const f = await loadFixture(stakeFixture);
-      const role = await f.stakeManager.SLASHER_ROLE();
-      await f.stakeManager.grantRole(await f.stakeManager.LOCKER_ROLE(), f.bob.address);
-      await expect(f.stakeManager.connect(f.bob).slash(f.alice.address, 0, f.bob.address))
-        .to.be.revertedWithCustomError(f.stakeManager, "AccessControlUnauthorizedAccount")
-        .withArgs(f.bob.address, role);
+      await stake(f, f.alice, 10n * E18);
+      await f.stakeManager.connect(f.locker).lock(f.alice.address, 10n * E18);
+      for (const who of [f.alice, f.bob, f.admin, f.sink]) {
+        await expect(f.stakeManager.connect(who).slash(f.alice.address, 10n * E18, who.address))
+          .to.be.revertedWithCustomError(f.stakeManager, "StakeNotMarket")
+          .withArgs(who.address);
+      }
+      expect((await balances(f, f.alice.address)).locked).to.equal(10n * E18);
     });
 
-    it("slashes only stake the slasher locked", async function () {
+    it("slashes at most the locked stake", async function () {
       const f = await loadFixture(stakeFixture);
       await stake(f, f.alice, 10n * E18);
       await f.stakeManager.connect(f.locker).lock(f.alice.address, 4n * E18);
-      await expect(f.stakeManager.connect(f.locker2).slash(f.alice.address, 1n, f.bob.address))
+      await expect(f.stakeManager.connect(f.locker).slash(f.alice.address, 4n * E18 + 1n, f.bob.address))
         .to.be.revertedWithCustomError(f.stakeManager, "StakeInsufficientLocked")
-        .withArgs(f.alice.address, f.locker2.address, 1n, 0n);
+        .withArgs(f.alice.address, f.locker.address, 4n * E18 + 1n, 4n * E18);
+      await expect(f.stakeManager.connect(f.locker).slash(f.bob.address, 1n, f.alice.address))
+        .to.be.revertedWithCustomError(f.stakeManager, "StakeInsufficientLocked")
+        .withArgs(f.bob.address, f.locker.address, 1n, 0n);
     });
 
     it("splits between the beneficiary and the sink as free-balance credits", async function () {
@@ -418,41 +612,52 @@ describe("StakeManager", function () {
     });
 
     it("credits everything to the beneficiary with a 0% sink share", async function () {
-      const f = await loadFixture(stakeFixture);
-      await f.stakeManager.setSlashSink(f.sink.address, 0);
+      const f = await loadFixture(zeroSinkFixture);
       await stake(f, f.alice, 10n * E18);
       await f.stakeManager.connect(f.locker).lock(f.alice.address, 10n * E18);
       await expect(f.stakeManager.connect(f.locker).slash(f.alice.address, 10n * E18, f.bob.address))
         .to.emit(f.stakeManager, "StakeSlashed")
         .withArgs(f.alice.address, f.locker.address, f.bob.address, 10n * E18, 10n * E18, f.sink.address, 0);
-    });
-  });
-
-  describe("admin", function () {
-    it("only DEFAULT_ADMIN_ROLE sets the sink and the delay", async function () {
-      const f = await loadFixture(stakeFixture);
-      const admin = await f.stakeManager.DEFAULT_ADMIN_ROLE();
-      await expect(f.stakeManager.connect(f.alice).setSlashSink(f.alice.address, 1))
-        .to.be.revertedWithCustomError(f.stakeManager, "AccessControlUnauthorizedAccount")
-        .withArgs(f.alice.address, admin);
-      await expect(f.stakeManager.connect(f.alice).setUnbondingDelay(1))
-        .to.be.revertedWithCustomError(f.stakeManager, "AccessControlUnauthorizedAccount")
-        .withArgs(f.alice.address, admin);
+      expect(await f.stakeManager.freeOf(f.bob.address)).to.equal(10n * E18);
+      expect(await f.stakeManager.freeOf(f.sink.address)).to.equal(0);
     });
 
-    it("validates and emits sink updates", async function () {
+    it("rejects a slash whose beneficiary credit would take its total past 2^128 − 1", async function () {
       const f = await loadFixture(stakeFixture);
-      await expect(f.stakeManager.setSlashSink(ethers.ZeroAddress, 1))
-        .to.be.revertedWithCustomError(f.stakeManager, "StakeInvalidSink")
-        .withArgs(ethers.ZeroAddress, 1);
-      await expect(f.stakeManager.setSlashSink(f.bob.address, 10_001))
-        .to.be.revertedWithCustomError(f.stakeManager, "StakeInvalidSink")
-        .withArgs(f.bob.address, 10_001);
-      await expect(f.stakeManager.setSlashSink(f.bob.address, 10_000))
-        .to.emit(f.stakeManager, "SlashSinkUpdated")
-        .withArgs(f.bob.address, 10_000);
-      expect(await f.stakeManager.slashSink()).to.equal(f.bob.address);
-      expect(await f.stakeManager.slashSinkBps()).to.equal(10_000);
+      await stake(f, f.alice, 10n * E18);
+      await f.stakeManager.connect(f.locker).lock(f.alice.address, 10n * E18);
+      await stake(f, f.bob, MAX_TOTAL - 3n * E18);
+      await f.stakeManager.connect(f.bob).requestWithdrawal(E18);
+      // toBeneficiary = 8 E18 (20 % sink share): bob's total would be 2^128 − 1 + 5 E18.
+      await expect(f.stakeManager.connect(f.locker).slash(f.alice.address, 10n * E18, f.bob.address))
+        .to.be.revertedWithCustomError(f.stakeManager, "StakeAmountOverflow")
+        .withArgs(MAX_TOTAL + 5n * E18);
+      // Exactly up to the bound is fine: 3.75 E18 slashed credits bob 3 E18 and the sink 0.75 E18.
+      await f.stakeManager.connect(f.locker).slash(f.alice.address, (15n * E18) / 4n, f.bob.address);
+      const b = await balances(f, f.bob.address);
+      expect(b.free + b.locked + b.pending).to.equal(MAX_TOTAL);
+      expect(await f.stakeManager.freeOf(f.sink.address)).to.equal((3n * E18) / 4n);
+    });
+
+    it("rejects a slash whose sink credit would take the sink's total past 2^128 − 1", async function () {
+      const f = await loadFixture(stakeFixture);
+      await stake(f, f.alice, 10n * E18);
+      await f.stakeManager.connect(f.locker).lock(f.alice.address, 10n * E18);
+      await stake(f, f.sink, MAX_TOTAL - E18);
+      await f.stakeManager.connect(f.locker).lock(f.sink.address, E18);
+      // toSink = 2 E18 for a 10 E18 slash to bob, or 10 E18 with no beneficiary.
+      await expect(f.stakeManager.connect(f.locker).slash(f.alice.address, 10n * E18, f.bob.address))
+        .to.be.revertedWithCustomError(f.stakeManager, "StakeAmountOverflow")
+        .withArgs(MAX_TOTAL + E18);
+      await expect(f.stakeManager.connect(f.locker).slash(f.alice.address, 10n * E18, ethers.ZeroAddress))
+        .to.be.revertedWithCustomError(f.stakeManager, "StakeAmountOverflow")
+        .withArgs(MAX_TOTAL + 9n * E18);
+      // Nothing moved: bob's credit was rolled back with the failed sink credit.
+      expect(await f.stakeManager.freeOf(f.bob.address)).to.equal(0);
+      expect((await balances(f, f.alice.address)).locked).to.equal(10n * E18);
+      await f.stakeManager.connect(f.locker).slash(f.alice.address, 5n * E18, f.bob.address);
+      const s = await balances(f, f.sink.address);
+      expect(s.free + s.locked + s.pending).to.equal(MAX_TOTAL);
     });
   });
 });
