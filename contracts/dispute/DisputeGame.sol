@@ -15,7 +15,8 @@ import {GameId, Side, Level, OpDesc, SlotKindId, ProgramInfo} from "../types/Dis
 
 /// @title DisputeGame
 /// @notice Multi-level dissection games between a task's solver and a challenger (docs/DISPUTE.md).
-/// @dev Needs DISPUTE_ROLE on the TaskMarket and LOCKER_ROLE + SLASHER_ROLE on the StakeManager.
+/// @dev Must be wired into the TaskMarket (`TaskMarket.wire`, once): the market then accepts its
+///      dispute hooks, through which challenger bonds are locked, slashed and unlocked.
 contract DisputeGame is IDisputeGame {
     using LibClock for Clock;
 
@@ -45,7 +46,7 @@ contract DisputeGame is IDisputeGame {
     mapping(GameId => Game) internal _games;
     uint256 internal _gameCount;
 
-    /// @param taskMarket The TaskMarket (this contract needs its DISPUTE_ROLE).
+    /// @param taskMarket The TaskMarket (which must wire this contract as its dispute game).
     /// @param verifier The one-step verifier.
     /// @param degree Dissection degree D ≥ 2.
     /// @param treeBits Descent levels per round (1..8).

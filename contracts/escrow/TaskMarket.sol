@@ -67,8 +67,8 @@ contract TaskMarket is ITaskMarket, AccessControlDefaultAdminRules, ReentrancyGu
     // Constructor
     // ------------------------------------------------------------------------------------------
 
-    /// @param stakeManager_ StakeManager whose token is the reward token; must grant this contract
-    ///        `LOCKER_ROLE` and `SLASHER_ROLE`.
+    /// @param stakeManager_ StakeManager whose token is the reward token; its deployer must wire
+    ///        this contract as its market (`StakeManager.wire`).
     /// @param admin Receives `DEFAULT_ADMIN_ROLE` (may only {setConfig}).
     /// @param adminDelay Seconds an admin transfer waits (AccessControlDefaultAdminRules).
     /// @param initialConfig Market configuration.

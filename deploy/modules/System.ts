@@ -4,7 +4,7 @@ import { buildDispute } from "./Dispute";
 
 /**
  * The whole system on an existing ERC-20 (the `token` parameter of the Market module): StakeManager,
- * TaskMarket, OneStepVerifier and DisputeGame with every role wired. Use it on real networks and
+ * TaskMarket, OneStepVerifier and DisputeGame, wired once (StakeManager → TaskMarket → DisputeGame). Use it on real networks and
  * forks; `Dispute` (TestToken included) is the local variant.
  */
 const SystemModule = buildModule("System", (m) => {
