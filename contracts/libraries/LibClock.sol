@@ -59,15 +59,19 @@ library LibClock {
 
     /// @notice Seconds `side` has left at `now_` (the side to move loses the time since its turn started).
     function remaining(Clock c, Side side, uint256 now_) internal pure returns (uint256) {
-        uint256 left = budgetOf(c, side);
-        if (side != toMove(c)) return left;
-        uint256 elapsed = now_ - turnStart(c);
+        uint256 w = Clock.unwrap(c);
+        uint256 left = (w >> (side == Side.Solver ? SOLVER_LEFT : CHALLENGER_LEFT)) & MASK48;
+        // Raw comparison of the side field (no enum conversion on this hot path).
+        if (uint256(uint8(side)) != (w >> TO_MOVE)) return left;
+        uint256 elapsed = now_ - ((w >> TURN_START) & MASK48);
         return elapsed >= left ? 0 : left - elapsed;
     }
 
     /// @notice Whether the side to move has run out of time at `now_`.
     function expired(Clock c, uint256 now_) internal pure returns (bool) {
-        return remaining(c, toMove(c), now_) == 0;
+        uint256 w = Clock.unwrap(c);
+        uint256 left = (w >> ((w >> TO_MOVE) == uint256(uint8(Side.Solver)) ? SOLVER_LEFT : CHALLENGER_LEFT)) & MASK48;
+        return now_ - ((w >> TURN_START) & MASK48) >= left;
     }
 
     /// @notice The clock after the side to move moved at `now_` and `next` is to move (it may be

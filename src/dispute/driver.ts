@@ -8,7 +8,7 @@
  */
 import type { DisputeGame, TaskMarket } from "../../typechain-types";
 import { ChainError } from "../errors";
-import { type MoveRecord, type Player, readGame } from "./player";
+import { type GameView, type MoveRecord, type Player, readGame } from "./player";
 import { isDecided, Level, Side } from "./types";
 
 export interface PlayOptions {
@@ -23,6 +23,11 @@ export interface PlayOptions {
   readonly maxMoves?: number;
   /** Settle the decided game (default true); false leaves it Decided for the caller. */
   readonly settle?: boolean;
+  /**
+   * Called before every move with the game as the mover sees it (adversaries in tests: stalling
+   * to the edge of the mover's clock, trying malformed moves first).
+   */
+  readonly beforeMove?: (g: GameView) => Promise<void>;
   /**
    * The market, signed by the keeper: after a settlement the challenger won, its reward share is
    * claimed for it once no other game on the task is open (`claimChallengeReward`).
@@ -57,6 +62,7 @@ export async function playGame(id: bigint, o: PlayOptions): Promise<PlayResult> 
     if (isDecided(g.level)) break;
     const player = g.toMove === Side.Solver ? o.solver : o.challenger;
     let rec: MoveRecord | null = null;
+    if (!silent.has(g.toMove) && o.beforeMove) await o.beforeMove(g);
     if (!silent.has(g.toMove)) {
       try {
         rec = await player.act(id);
@@ -78,7 +84,8 @@ export async function playGame(id: bigint, o: PlayOptions): Promise<PlayResult> 
     moves.push({ side: Side.None, move: "timeout", level: g.level, gas: r?.gasUsed ?? 0n });
   }
   const decided = await o.game.getGame(id);
-  if (!isDecided(Number(decided.level) as Level)) throw new ChainError("DISPUTE_UNFINISHED", `game ${id} did not finish within ${limit} moves`);
+  if (!isDecided(Number(decided.level) as Level))
+    throw new ChainError("DISPUTE_UNFINISHED", `game ${id} did not finish within ${limit} moves`);
   let settleGas = 0n;
   if (o.settle !== false && Number(decided.level) === Level.Decided) {
     const r = await (await o.keeper.settle(id)).wait();
@@ -87,7 +94,10 @@ export async function playGame(id: bigint, o: PlayOptions): Promise<PlayResult> 
   const final = await o.game.getGame(id);
   let rewardClaimed: bigint | undefined;
   if (o.market && Number(final.level) === Level.Settled && Number(final.winner) === Side.Challenger) {
-    const [wins, task] = await Promise.all([o.market.unclaimedWins(final.task, final.challenger), o.market.getTask(final.task)]);
+    const [wins, task] = await Promise.all([
+      o.market.unclaimedWins(final.task, final.challenger),
+      o.market.getTask(final.task),
+    ]);
     if (wins > 0n && task.openDisputes === 0n) {
       const r = await (await o.market.claimChallengeReward(final.task, final.challenger)).wait();
       for (const log of r?.logs ?? []) {

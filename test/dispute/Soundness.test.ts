@@ -8,7 +8,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { concat, getBytes, hexlify } from "ethers";
+import { concat, getBytes } from "ethers";
 import { DisputeDefaults } from "../../deploy/modules/Dispute";
 import { isDecided, Level, type Player, readGame, Side, Trajectory } from "../../src/dispute";
 import {
@@ -26,6 +26,7 @@ import {
   submittedTask,
   type System,
 } from "./fixture";
+import { mutations, words } from "./adversaries";
 
 const { ethers } = hre;
 const sink = (x: bigint) => (x * SINK_BPS) / 10_000n;
@@ -46,23 +47,6 @@ async function expectRejected(s: System, call: () => Promise<unknown>, names: st
   throw new Error("the confused move was accepted");
 }
 
-/** Every way of re-reading `bytes` the adversary tries: flipped, truncated, extended, shifted. */
-function mutations(b: Uint8Array): Uint8Array[] {
-  const flip = Uint8Array.from(b);
-  flip[b.length >> 1] ^= 1;
-  const shifted = new Uint8Array(b.length);
-  shifted.set(b.subarray(32), 0);
-  return [flip, b.subarray(0, b.length - 1), concat([b, new Uint8Array(32)]) as unknown as Uint8Array, getBytes(concat([b, b])), shifted].map(
-    (x) => getBytes(x),
-  );
-}
-
-function words(b: Uint8Array): string[] {
-  const out: string[] = [];
-  for (let i = 0; i + 32 <= b.length; i += 32) out.push(hexlify(b.subarray(i, i + 32)));
-  return out;
-}
-
 describe("soundness (issue 9)", () => {
   describe("finding 1: revealed nodes are never a leaf, a revealed leaf is never nodes", () => {
     it("a challenger re-reading the solver's reveals as the other kind is refused at every descent step; the honest solver wins", async () => {
@@ -72,7 +56,9 @@ describe("soundness (issue 9)", () => {
       // descent (16 nodes, then 8 nodes) and a leaf, all revealed by the honest solver.
       const op = w.program.ops.findIndex((o) => o.out === w.program.stateUpdates[0].to);
       const task = await submittedTask(s, w, 2, 2);
-      const wrong = new Trajectory(w.program, w.dataset, w.s0, 2, [{ kind: "output", step: 2, op, element: 9000, delta: 1 << 16 }]);
+      const wrong = new Trajectory(w.program, w.dataset, w.s0, 2, [
+        { kind: "output", step: 2, op, element: 9000, delta: 1 << 16 },
+      ]);
       const { id } = await openGame(s, w, task, s.challenger, firstDisputedInterval(task, wrong));
       const solver = player(s, w, Side.Solver, s.solver, task.solverTraj);
       const challenger = player(s, w, Side.Challenger, s.challenger, wrong);
@@ -99,7 +85,12 @@ describe("soundness (issue 9)", () => {
             }
             // Mutated node lists are not the claims either.
             const nodes = Array.from(ev.args.claims as string[]);
-            for (const bad of [nodes.slice(1), [...nodes].reverse(), [...nodes, nodes[0]], words(mutations(packed)[0])]) {
+            for (const bad of [
+              nodes.slice(1),
+              [...nodes].reverse(),
+              [...nodes, nodes[0]],
+              words(mutations(packed)[0]),
+            ]) {
               await expectRejected(s, () => attacker.choose(id, bad, 0), ["DisputePendingMismatch"]);
               nodeAttacks++;
             }
@@ -112,7 +103,10 @@ describe("soundness (issue 9)", () => {
               leafAttacks++;
             }
             for (const bytes of mutations(leaf)) {
-              await expectRejected(s, () => attacker.chooseElement(id, bytes, 3), ["DisputeBadCount", "DisputePendingMismatch"]);
+              await expectRejected(s, () => attacker.chooseElement(id, bytes, 3), [
+                "DisputeBadCount",
+                "DisputePendingMismatch",
+              ]);
               leafAttacks++;
             }
           }
@@ -145,7 +139,9 @@ describe("soundness (issue 9)", () => {
           await s.token.connect(p).approve(await s.stakeManager.getAddress(), BOND);
           await s.stakeManager.connect(p).deposit(BOND);
         }
-        const task = await submittedTask(s, w, 8, 4, [{ kind: "output", step: 6, op: 0, element: 5, delta: BIG }]);
+        const task = await submittedTask(s, w, 8, 4, [
+          { kind: "output", step: 6, op: 0, element: 5, delta: BIG },
+        ]);
         const honest = new Trajectory(w.program, w.dataset, w.s0, 8);
         const interval = firstDisputedInterval(task, honest);
         const cheaterBefore = await stakeOf(s.solver);
@@ -163,8 +159,11 @@ describe("soundness (issue 9)", () => {
         // The honest verifier's game: the cheater has run out of time there too (it stalled).
         await s.game.connect(s.keeper).timeout(honestGame);
         await s.game.connect(s.keeper).settle(honestGame);
-        for (const a of [...puppetAccounts, s.challenger]) await s.market.connect(s.keeper).claimChallengeReward(task.taskId, a.address);
-        const puppetGain = (await Promise.all(puppetAccounts.map(async (p, i) => (await stakeOf(p)) - puppetsBefore[i]))).reduce((a, b) => a + b, 0n);
+        for (const a of [...puppetAccounts, s.challenger])
+          await s.market.connect(s.keeper).claimChallengeReward(task.taskId, a.address);
+        const puppetGain = (
+          await Promise.all(puppetAccounts.map(async (p, i) => (await stakeOf(p)) - puppetsBefore[i]))
+        ).reduce((a, b) => a + b, 0n);
         const cheaterLoss = cheaterBefore - (await stakeOf(s.solver)) - puppetGain;
         const verifierGain = (await stakeOf(s.challenger)) - verifierBefore;
         const share = POT / BigInt(puppets + 1);
@@ -181,7 +180,9 @@ describe("soundness (issue 9)", () => {
     it("an honest verifier that wins a real game against a cheater with a puppet is paid after the puppet's game", async () => {
       const s = await loadFixture(deploySystem);
       const w = irisWorkload();
-      const task = await submittedTask(s, w, 8, 4, [{ kind: "output", step: 6, op: 0, element: 5, delta: BIG }]);
+      const task = await submittedTask(s, w, 8, 4, [
+        { kind: "output", step: 6, op: 0, element: 5, delta: BIG },
+      ]);
       const honest = new Trajectory(w.program, w.dataset, w.s0, 8);
       const interval = firstDisputedInterval(task, honest);
       // challenger2 is the puppet: it opens first, and the cheater plays its own game to lose it.
@@ -194,8 +195,22 @@ describe("soundness (issue 9)", () => {
         await time.increase(sec);
       };
       const solverP = player(s, w, Side.Solver, s.solver, task.solverTraj);
-      const pr = await playGame(puppetGame, { game: s.game, keeper, advanceTime, market, solver: solverP, challenger: player(s, w, Side.Challenger, s.challenger2, honest) });
-      const hr = await playGame(id, { game: s.game, keeper, advanceTime, market, solver: solverP, challenger: player(s, w, Side.Challenger, s.challenger, honest) });
+      const pr = await playGame(puppetGame, {
+        game: s.game,
+        keeper,
+        advanceTime,
+        market,
+        solver: solverP,
+        challenger: player(s, w, Side.Challenger, s.challenger2, honest),
+      });
+      const hr = await playGame(id, {
+        game: s.game,
+        keeper,
+        advanceTime,
+        market,
+        solver: solverP,
+        challenger: player(s, w, Side.Challenger, s.challenger, honest),
+      });
       expect([pr.winner, hr.winner]).to.deep.equal([Side.Challenger, Side.Challenger]);
       expect(pr.rewardClaimed).to.equal(undefined); // the honest game was still open
       expect(hr.rewardClaimed).to.equal(POT / 2n);
@@ -208,7 +223,9 @@ describe("soundness (issue 9)", () => {
     it("the game is decided within MAX_GAME_DURATION, each side using at most budget + extension; the honest challenger wins", async () => {
       const s = await loadFixture(deploySystem);
       const w = irisWorkload();
-      const task = await submittedTask(s, w, 8, 4, [{ kind: "output", step: 6, op: 0, element: 5, delta: BIG }]);
+      const task = await submittedTask(s, w, 8, 4, [
+        { kind: "output", step: 6, op: 0, element: 5, delta: BIG },
+      ]);
       const honest = new Trajectory(w.program, w.dataset, w.s0, 8);
       const { id } = await openGame(s, w, task, s.challenger, firstDisputedInterval(task, honest));
       const opened = BigInt(await time.latest());
@@ -246,7 +263,9 @@ describe("soundness (issue 9)", () => {
     it("a solver that stalls until its reserve is spent is timed out no later than MAX_GAME_DURATION after open", async () => {
       const s = await loadFixture(deploySystem);
       const w = irisWorkload();
-      const task = await submittedTask(s, w, 8, 4, [{ kind: "output", step: 6, op: 0, element: 5, delta: BIG }]);
+      const task = await submittedTask(s, w, 8, 4, [
+        { kind: "output", step: 6, op: 0, element: 5, delta: BIG },
+      ]);
       const honest = new Trajectory(w.program, w.dataset, w.s0, 8);
       const { id } = await openGame(s, w, task, s.challenger, firstDisputedInterval(task, honest));
       const opened = BigInt(await time.latest());

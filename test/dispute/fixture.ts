@@ -26,6 +26,7 @@ import {
   type Strategy,
   Trajectory,
 } from "../../src/dispute";
+import type { FaultScenario } from "../../src/dispute/faults";
 import type { DisputeGame, StakeManager, TaskMarket, TestToken } from "../../typechain-types";
 
 const { ethers, ignition } = hre;
@@ -54,7 +55,11 @@ let iris: Workload | undefined;
 export function irisWorkload(): Workload {
   if (!iris) {
     const model = mlp([4, 8, 3]);
-    const program = deriveTrainStep(model, { batchSize: 8, loss: "mse", optimizer: { kind: "sgd", learningRate: 0.5 } });
+    const program = deriveTrainStep(model, {
+      batchSize: 8,
+      loss: "mse",
+      optimizer: { kind: "sgd", learningRate: 0.5 },
+    });
     const dataset = loadIris().train;
     iris = {
       name: "iris-mlp-4-8-3",
@@ -74,7 +79,11 @@ let mnist: Workload | undefined;
 export function mnistWorkload(): Workload {
   if (!mnist) {
     const model = mlp([784, 16, 10]);
-    const program = deriveTrainStep(model, { batchSize: 8, loss: "mse", optimizer: { kind: "sgd", learningRate: 0.5 } });
+    const program = deriveTrainStep(model, {
+      batchSize: 8,
+      loss: "mse",
+      optimizer: { kind: "sgd", learningRate: 0.5 },
+    });
     const dataset = loadMnist({ train: 512, test: 64, seed: 3 }).train;
     mnist = {
       name: "mnist-mlp-784-16-10",
@@ -109,7 +118,12 @@ export async function deploySystem(): Promise<System> {
   const d = await ignition.deploy(DisputeModule, {
     parameters: {
       TestToken: { name: "Pinpoint Test Token", symbol: "PINT" },
-      LocalMarket: { slashSink: sink.address, slashSinkBps: Number(SINK_BPS), minSolverStake: 10n * E18, minChallengeWindow: 3600 },
+      LocalMarket: {
+        slashSink: sink.address,
+        slashSinkBps: Number(SINK_BPS),
+        minSolverStake: 10n * E18,
+        minChallengeWindow: 3600,
+      },
     },
   });
   const token = await ethers.getContractAt("TestToken", await d.token.getAddress());
@@ -122,7 +136,19 @@ export async function deploySystem(): Promise<System> {
     await token.connect(who).approve(await market.getAddress(), ethers.MaxUint256);
   }
   for (const who of [solver, challenger, challenger2]) await stakeManager.connect(who).deposit(100n * E18);
-  return { token, stakeManager, market, game, admin, sink, submitter, solver, challenger, challenger2, keeper };
+  return {
+    token,
+    stakeManager,
+    market,
+    game,
+    admin,
+    sink,
+    submitter,
+    solver,
+    challenger,
+    challenger2,
+    keeper,
+  };
 }
 
 export function contextOf(w: Workload): GameContext {
@@ -139,12 +165,23 @@ export interface TaskSetup {
 }
 
 /** Creates a task, lets the solver (with `faults`) run it, stream checkpoints and submit. */
-export async function submittedTask(s: System, w: Workload, totalSteps: number, interval: number, faults: Fault[] = []): Promise<TaskSetup> {
+export async function submittedTask(
+  s: System,
+  w: Workload,
+  totalSteps: number,
+  interval: number,
+  faults: Fault[] = [],
+): Promise<TaskSetup> {
   const solverTraj = new Trajectory(w.program, w.dataset, w.s0, totalSteps, faults);
   const checkpoints = solverTraj.checkpoints(interval).map((h) => hexlify(h));
   const honestS0 = hexlify(new Trajectory(w.program, w.dataset, w.s0, totalSteps).stateHash(0));
   await s.market.connect(s.submitter).createTask({
-    spec: { programHash: w.cp.hash, datasetHash: hexlify(w.dc.hash), nSamples: w.dataset.nSamples, batchSize: w.batchSize },
+    spec: {
+      programHash: w.cp.hash,
+      datasetHash: hexlify(w.dc.hash),
+      nSamples: w.dataset.nSamples,
+      batchSize: w.batchSize,
+    },
     initialStateHash: honestS0,
     totalSteps,
     checkpointInterval: interval,
@@ -178,11 +215,22 @@ export function firstDisputedInterval(t: TaskSetup, traj: Trajectory): number {
 }
 
 /** Opens a game as `who` on interval `i`; returns the game id and the open gas. */
-export async function openGame(s: System, w: Workload, t: TaskSetup, who: HardhatEthersSigner, i: number): Promise<{ id: bigint; gas: bigint }> {
+export async function openGame(
+  s: System,
+  w: Workload,
+  t: TaskSetup,
+  who: HardhatEthersSigner,
+  i: number,
+): Promise<{ id: bigint; gas: bigint }> {
   const tx = await s.game.connect(who).open({
     task: t.taskId,
     interval: i,
-    spec: { programHash: w.cp.hash, datasetHash: hexlify(w.dc.hash), nSamples: w.dataset.nSamples, batchSize: w.batchSize },
+    spec: {
+      programHash: w.cp.hash,
+      datasetHash: hexlify(w.dc.hash),
+      nSamples: w.dataset.nSamples,
+      batchSize: w.batchSize,
+    },
     program: w.cp.info,
     prevState: t.checkpoints[i - 1],
     prevProof: checkpointProof(t, i - 1),
@@ -193,7 +241,14 @@ export async function openGame(s: System, w: Workload, t: TaskSetup, who: Hardha
   return { id: await s.game.gameCount(), gas: r!.gasUsed };
 }
 
-export function player(s: System, w: Workload, side: Side, who: HardhatEthersSigner, evidence: Trajectory, strategy?: Strategy): Player {
+export function player(
+  s: System,
+  w: Workload,
+  side: Side,
+  who: HardhatEthersSigner,
+  evidence: Trajectory,
+  strategy?: Strategy,
+): Player {
   return new Player({
     game: s.game.connect(who),
     side,
@@ -217,7 +272,11 @@ export interface Scenario {
 }
 
 /** Runs a whole dispute: task, checkpoints, open on the first disputed interval, play. */
-export async function runScenario(s: System, w: Workload, sc: Scenario): Promise<{ task: TaskSetup; id: bigint; result: PlayResult; openGas: bigint }> {
+export async function runScenario(
+  s: System,
+  w: Workload,
+  sc: Scenario,
+): Promise<{ task: TaskSetup; id: bigint; result: PlayResult; openGas: bigint }> {
   const task = await submittedTask(s, w, sc.totalSteps, sc.interval, sc.solverFaults ?? []);
   const challengerTraj = new Trajectory(w.program, w.dataset, w.s0, sc.totalSteps, sc.challengerFaults ?? []);
   const i = firstDisputedInterval(task, challengerTraj);
@@ -256,58 +315,75 @@ export interface FaultGame {
  * exact stake balances. The chain is reverted afterwards.
  */
 export async function playFaultScenario(s: System, w: Workload, seed: number): Promise<FaultGame> {
+  const sc = await observableScenario(w, seed);
+  const snap = await hre.network.provider.send("evm_snapshot", []);
+  try {
+    const bal = async () => ({
+      solver: await s.stakeManager.balancesOf(s.solver.address),
+      challenger: await s.stakeManager.balancesOf(s.challenger.address),
+    });
+    const before = await bal();
+    const scenario: Scenario =
+      sc.honest === Side.Solver
+        ? {
+            totalSteps: sc.totalSteps,
+            interval: sc.interval,
+            challengerFaults: [sc.fault],
+            challengerStrategy: sc.strategy,
+          }
+        : {
+            totalSteps: sc.totalSteps,
+            interval: sc.interval,
+            solverFaults: [sc.fault],
+            solverStrategy: sc.strategy,
+          };
+    const { result } = await runScenario(s, w, scenario);
+    const after = await bal();
+    const sink = (x: bigint) => (x * SINK_BPS) / 10_000n;
+    const balancesOk =
+      result.settled &&
+      (result.winner === Side.Solver
+        ? after.challenger.free === before.challenger.free - BOND &&
+          after.challenger.locked === before.challenger.locked &&
+          after.solver.free === before.solver.free - SOLVER_STAKE + BOND - sink(BOND) &&
+          after.solver.locked === before.solver.locked + SOLVER_STAKE
+        : // Half the stake is burned to the sink; the lone winner is paid the other half less the sink share.
+          result.rewardClaimed === POT &&
+          after.challenger.free === before.challenger.free + POT - sink(POT) &&
+          after.challenger.locked === before.challenger.locked &&
+          after.solver.free === before.solver.free - SOLVER_STAKE &&
+          after.solver.locked === before.solver.locked);
+    return {
+      label: sc.label,
+      honest: sc.honest,
+      winner: result.winner,
+      byTimeout: result.byTimeout,
+      moves: result.moves.length,
+      gas: result.totalGas,
+      balancesOk,
+      decidedBy: result.moves.at(-1)?.move ?? "",
+      levels: [...new Set(result.moves.map((m) => Level[m.level]))],
+    };
+  } finally {
+    await hre.network.provider.send("evm_revert", [snap]);
+  }
+}
+
+/**
+ * The first scenario for `seed` whose fault changes a committed checkpoint (resampling faults that
+ * leave the checkpoints unchanged or overflow the program's bounds: no trajectory anyone can commit).
+ */
+export async function observableScenario(w: Workload, seed: number): Promise<FaultScenario> {
   const { randomScenario } = await import("../../src/dispute/faults");
   for (let attempt = 0; attempt < 50; attempt++) {
     const sc = randomScenario(w.program, seed, attempt);
     const faulty = new Trajectory(w.program, w.dataset, w.s0, sc.totalSteps, [sc.fault]);
     const honest = new Trajectory(w.program, w.dataset, w.s0, sc.totalSteps);
-    let observable: boolean;
     try {
-      observable = faulty.checkpoints(sc.interval).some((h, i) => !h.equals(honest.checkpoints(sc.interval)[i]));
+      if (faulty.checkpoints(sc.interval).some((h, i) => !h.equals(honest.checkpoints(sc.interval)[i])))
+        return sc;
     } catch {
-      observable = false; // the fault overflows the exact range: not a trajectory anyone can commit
-    }
-    if (!observable) continue;
-    const snap = await hre.network.provider.send("evm_snapshot", []);
-    try {
-      const bal = async () => ({
-        solver: await s.stakeManager.balancesOf(s.solver.address),
-        challenger: await s.stakeManager.balancesOf(s.challenger.address),
-      });
-      const before = await bal();
-      const scenario: Scenario =
-        sc.honest === Side.Solver
-          ? { totalSteps: sc.totalSteps, interval: sc.interval, challengerFaults: [sc.fault], challengerStrategy: sc.strategy }
-          : { totalSteps: sc.totalSteps, interval: sc.interval, solverFaults: [sc.fault], solverStrategy: sc.strategy };
-      const { result } = await runScenario(s, w, scenario);
-      const after = await bal();
-      const sink = (x: bigint) => (x * SINK_BPS) / 10_000n;
-      const balancesOk =
-        result.settled &&
-        (result.winner === Side.Solver
-          ? after.challenger.free === before.challenger.free - BOND &&
-            after.challenger.locked === before.challenger.locked &&
-            after.solver.free === before.solver.free - SOLVER_STAKE + BOND - sink(BOND) &&
-            after.solver.locked === before.solver.locked + SOLVER_STAKE
-          : // Half the stake is burned to the sink; the lone winner is paid the other half less the sink share.
-            result.rewardClaimed === POT &&
-            after.challenger.free === before.challenger.free + POT - sink(POT) &&
-            after.challenger.locked === before.challenger.locked &&
-            after.solver.free === before.solver.free - SOLVER_STAKE &&
-            after.solver.locked === before.solver.locked);
-      return {
-        label: sc.label,
-        honest: sc.honest,
-        winner: result.winner,
-        byTimeout: result.byTimeout,
-        moves: result.moves.length,
-        gas: result.totalGas,
-        balancesOk,
-        decidedBy: result.moves.at(-1)?.move ?? "",
-        levels: [...new Set(result.moves.map((m) => Level[m.level]))],
-      };
-    } finally {
-      await hre.network.provider.send("evm_revert", [snap]);
+      // the fault overflows the exact range
     }
   }
   throw new Error(`seed ${seed}: no observable fault in 50 attempts`);
