@@ -9,6 +9,11 @@ import {LibPinOps} from "../libraries/LibPinOps.sol";
 /// @notice Stateless scalar semantics of PinIR ops (docs/SPEC.md §1) for the dispute game's level 5.
 contract OneStepVerifier is IOneStepVerifier {
     /// @inheritdoc IOneStepVerifier
+    function checkDesc(OpDesc calldata op) external pure {
+        LibPinOps.checkDesc(op);
+    }
+
+    /// @inheritdoc IOneStepVerifier
     function reductionLength(OpDesc calldata op) external pure returns (uint256 length) {
         return LibPinOps.reductionLength(op);
     }

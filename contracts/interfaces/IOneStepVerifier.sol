@@ -16,6 +16,23 @@ interface IOneStepVerifier {
     error OneStepTermOutOfRange(uint256 term, uint256 length);
     /// @notice The descriptor's shapes do not fit the op (rank, broadcasting or reduction axis).
     error OneStepBadShape(uint8 opcode);
+    /// @notice The descriptor is outside the descriptor range (docs/DISPUTE.md §4.1): no compiler
+    ///         emits it, so a program holding it must be refused.
+    /// @param opcode The descriptor's opcode (as given, also when unknown).
+    /// @param field The first offending field, numbered in OpDesc order: 0 opcode, 1 out, 2 a, 3 b,
+    ///        4 outScale, 5 aScale, 6 bScale, 7 p0, 8 p1, 9 c, 10 outShape, 11 aShape, 12 bShape
+    ///        (LibPinOps.FIELD_*; src/dispute/descriptor.ts DescField).
+    error OneStepBadDescriptor(uint8 opcode, uint8 field);
+
+    /// @notice Checks that `op` is inside the descriptor range (docs/DISPUTE.md §4.1): a known
+    ///         opcode, only the parameters the op uses and within their limits (MatMul transA/transB
+    ///         ∈ {0, 1}, ReduceSum axis < rank, Rescale shift ∈ [1, 52], Rescale/Clip bound ∈ [1, 52],
+    ///         MulConst |c| ≤ 2^53 − 1, scales ≤ 255), and shapes that fit the op (rank ≤ 16, every
+    ///         dimension ≥ 1, at most 2^32 elements, consistent as the op computes them). Inside the
+    ///         range {step} and {operandIndices} equal the TypeScript reference bit for bit.
+    /// @dev Reverts {OneStepBadDescriptor} naming the first offending field (LibPinOps.checkDesc).
+    /// @param op The op descriptor.
+    function checkDesc(OpDesc calldata op) external pure;
 
     /// @notice Length K of the reduction computing each output element, 0 for non-reductions.
     /// @param op The op descriptor.
@@ -23,7 +40,9 @@ interface IOneStepVerifier {
     function reductionLength(OpDesc calldata op) external pure returns (uint256 length);
 
     /// @notice Flat indices of the operands that output element `element` reads (term `term`
-    ///         for reductions, 1-based; 0 for non-reductions).
+    ///         for reductions, 1-based; 0 for non-reductions). Never panics: a descriptor outside
+    ///         the range reverts with one of this interface's errors or yields indices that no
+    ///         operand proof opens.
     /// @param op The op descriptor.
     /// @param element Flat output index.
     /// @param term Term index k in 1..K for reductions, 0 otherwise.
@@ -36,7 +55,10 @@ interface IOneStepVerifier {
         returns (uint256 count, uint256 ia, uint256 ib);
 
     /// @notice Recomputes one scalar transition: the output element of a non-reduction, or the
-    ///         partial sum s_k = prev + term_k of a reduction.
+    ///         partial sum s_k = prev + term_k of a reduction. Total: defined for every descriptor
+    ///         with a known opcode (it does not check the range; see {checkDesc}) and all int256
+    ///         inputs: results wrap modulo 2^256, Rescale and Clip are exact for any shift and bound
+    ///         (docs/SPEC.md §1). Reverts only {OneStepUnknownOpcode}.
     /// @param op The op descriptor.
     /// @param a Operand a's element (g for ReluGrad).
     /// @param b Operand b's element (x for ReluGrad; ignored by unary ops).
