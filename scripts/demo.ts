@@ -19,6 +19,7 @@ import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { deploySystem } from "../deploy/system";
+import { formatEther } from "ethers";
 import {
   challengeTask,
   checkTask,
@@ -34,7 +35,17 @@ import {
   tendGame,
   type LoadedBundle,
 } from "../src/agents";
-import { announce, connectPinpoint, createTask, depositStake, finalizeTask, getTask, reclaimTask, type PinpointContracts } from "../src/chain";
+import {
+  announce,
+  claimChallengeReward,
+  connectPinpoint,
+  createTask,
+  depositStake,
+  finalizeTask,
+  getTask,
+  reclaimTask,
+  type PinpointContracts,
+} from "../src/chain";
 import { CheckpointStore } from "../src/commit";
 import { accuracy, createExecutor } from "../src/exec";
 
@@ -73,11 +84,16 @@ interface Actor {
   readonly c: PinpointContracts;
 }
 
-async function balances(actors: readonly Actor[]): Promise<Record<string, { tokens: bigint; stake: bigint }>> {
+async function balances(
+  actors: readonly Actor[],
+): Promise<Record<string, { tokens: bigint; stake: bigint }>> {
   const out: Record<string, { tokens: bigint; stake: bigint }> = {};
   for (const a of actors) {
     const b = await a.c.stakeManager.balancesOf(a.signer.address);
-    out[a.name] = { tokens: await a.c.token.balanceOf(a.signer.address), stake: b.free + b.locked + b.pending };
+    out[a.name] = {
+      tokens: await a.c.token.balanceOf(a.signer.address),
+      stake: b.free + b.locked + b.pending,
+    };
   }
   return out;
 }
@@ -96,7 +112,12 @@ interface StoryResult {
   after: Record<string, { tokens: bigint; stake: bigint }>;
 }
 
-async function newTask(submitter: Actor, bundle: LoadedBundle, bundleUri: string, gas: Record<string, bigint>): Promise<bigint> {
+async function newTask(
+  submitter: Actor,
+  bundle: LoadedBundle,
+  bundleUri: string,
+  gas: Record<string, bigint>,
+): Promise<bigint> {
   return metered(gas, "create task + announce bundle", async () => {
     const id = await createTask(submitter.c, submitter.signer, {
       ...bundle.commitments,
@@ -117,7 +138,11 @@ async function main(): Promise<void> {
 
   const [s0, s1, s2, s3, s4] = await hre.ethers.getSigners();
   const addresses = await deploySystem(hre, { parameters: { LocalMarket: { slashSink: s4.address } } });
-  const actor = (name: string, signer: HardhatEthersSigner): Actor => ({ name, signer, c: connectPinpoint(addresses, signer) });
+  const actor = (name: string, signer: HardhatEthersSigner): Actor => ({
+    name,
+    signer,
+    c: connectPinpoint(addresses, signer),
+  });
   const submitter = actor("submitter", s0);
   const honest = actor("honest solver", s1);
   const cheater = actor("cheating solver", s2);
@@ -125,7 +150,8 @@ async function main(): Promise<void> {
   const treasury = actor("slash sink", s4);
   const actors = [submitter, honest, cheater, verifier, treasury];
   log(`deployed: TaskMarket ${addresses.taskMarket}, DisputeGame ${addresses.disputeGame}`);
-  for (const a of [submitter, honest, cheater, verifier]) await (await submitter.c.token.mint(a.signer.address, 1000n * E18)).wait();
+  for (const a of [submitter, honest, cheater, verifier])
+    await (await submitter.c.token.mint(a.signer.address, 1000n * E18)).wait();
   await depositStake(honest.c, honest.signer, 100n * E18);
   await depositStake(cheater.c, cheater.signer, 100n * E18);
   await depositStake(verifier.c, verifier.signer, 20n * E18);
@@ -140,7 +166,9 @@ async function main(): Promise<void> {
     }),
   );
   const published = await publishBundle(path.join(work, "bundles"), bundle);
-  log(`  ${bundle.program.ops.length} PinIR ops, ${bundle.program.slots.length} slots; program ${bundle.commitments.programHash.slice(0, 18)}…`);
+  log(
+    `  ${bundle.program.ops.length} PinIR ops, ${bundle.program.slots.length} slots; program ${bundle.commitments.programHash.slice(0, 18)}…`,
+  );
   const N = Math.ceil(STEPS / INTERVAL);
   const executor = await createExecutor(bundle.program);
   const results: StoryResult[] = [];
@@ -170,11 +198,21 @@ async function main(): Promise<void> {
           },
         }),
       );
-      log(`  trained ${solved.stepsRun} steps in ${solved.seconds.toFixed(1)} s; ${solved.checkpoints} checkpoints stored and committed`);
+      log(
+        `  trained ${solved.stepsRun} steps in ${solved.seconds.toFixed(1)} s; ${solved.checkpoints} checkpoints stored and committed`,
+      );
       const final = await store.get(solved.finalStateHash!);
       const acc = await accuracy(bundle.program, final.tensors, bundle.splits.test, { executor });
-      log(`  test accuracy of the trained weights: ${(acc * 100).toFixed(1)} % on ${bundle.splits.test.nSamples} held-out digits`);
-      const report = await checkTask({ contracts: verifier.c, taskId, bundle, source: store.dir, sample: { count: 3, seed: 11 } });
+      log(
+        `  test accuracy of the trained weights: ${(acc * 100).toFixed(1)} % on ${bundle.splits.test.nSamples} held-out digits`,
+      );
+      const report = await checkTask({
+        contracts: verifier.c,
+        taskId,
+        bundle,
+        source: store.dir,
+        sample: { count: 3, seed: 11 },
+      });
       log(`  verifier re-executed intervals ${report.checks.map((c) => c.index).join(", ")}: all agree`);
       await time.increase(24 * 3600 + 1);
       await metered(gas, "finalize", () => finalizeTask(submitter.c, submitter.signer, taskId));
@@ -203,14 +241,32 @@ async function main(): Promise<void> {
       const lie = cheatingTrajectory(bundle, STEPS, cheatStep, { executor });
       const store = await CheckpointStore.open(path.join(work, "cheater-checkpoints"));
       await metered(gas, "solve (claim, stream checkpoints, final)", () =>
-        solveTask({ contracts: cheater.c, signer: cheater.signer, taskId, bundle, store, claimed: lie, checkpointUri: `file://${store.dir}` }),
+        solveTask({
+          contracts: cheater.c,
+          signer: cheater.signer,
+          taskId,
+          bundle,
+          store,
+          claimed: lie,
+          checkpointUri: `file://${store.dir}`,
+        }),
       );
       log(`  the solver computed one gradient element wrong at step ${cheatStep} and committed the result`);
-      const report = await checkTask({ contracts: verifier.c, taskId, bundle, source: store.dir, sample: { all: true } });
+      const report = await checkTask({
+        contracts: verifier.c,
+        taskId,
+        bundle,
+        source: store.dir,
+        sample: { all: true },
+      });
       const bad = report.mismatch!;
-      log(`  verifier re-executed ${report.checks.length} intervals: interval ${bad.index} (steps ${bad.fromStep}..${bad.toStep}) is wrong`);
+      log(
+        `  verifier re-executed ${report.checks.length} intervals: interval ${bad.index} (steps ${bad.fromStep}..${bad.toStep}) is wrong`,
+      );
       const truth = taskTrajectory(bundle, STEPS, { executor });
-      const id = await metered(gas, "open dispute", () => challengeTask(verifier.c, taskId, bundle, truth, bad.index));
+      const id = await metered(gas, "open dispute", () =>
+        challengeTask(verifier.c, taskId, bundle, truth, bad.index),
+      );
       log(`  dispute game ${id} opened (bond locked)`);
       const solverPlayer = await disputePlayer(cheater.c, Side.Solver, bundle, lie);
       const challengerPlayer = await disputePlayer(verifier.c, Side.Challenger, bundle, truth);
@@ -230,11 +286,15 @@ async function main(): Promise<void> {
               moves++;
               moved = true;
               if (p.side === Side.Challenger) rounds++;
-              log(`    ${p.side === Side.Solver ? "solver    " : "challenger"} ${r.move.move.padEnd(22)} gas ${r.move.gas.toLocaleString("en-US")}`);
+              log(
+                `    ${p.side === Side.Solver ? "solver    " : "challenger"} ${r.move.move.padEnd(22)} gas ${r.move.gas.toLocaleString("en-US")}`,
+              );
             }
             if (r.settled) {
               settleGas = r.settled.gas;
-              log(`    ${p.side === Side.Solver ? "solver    " : "challenger"} ${"settle".padEnd(22)} gas ${settleGas.toLocaleString("en-US")} (TaskMarket + stakes)`);
+              log(
+                `    ${p.side === Side.Solver ? "solver    " : "challenger"} ${"settle".padEnd(22)} gas ${settleGas.toLocaleString("en-US")} (TaskMarket + stakes)`,
+              );
             }
             if (r.resolved) return;
           }
@@ -244,10 +304,20 @@ async function main(): Promise<void> {
       gas["dispute moves"] -= settleGas;
       gas["dispute settle"] = settleGas;
       const outcome = await gameOutcome(verifier.c, id!);
-      log(`  game decided: ${outcome.winner} won${outcome.byTimeout ? " by timeout" : " by the one-step check"} after ${moves} moves (${rounds} rounds); ${outcome.settled ? "settled" : "NOT settled"}`);
+      log(
+        `  game decided: ${outcome.winner} won${outcome.byTimeout ? " by timeout" : " by the one-step check"} after ${moves} moves (${rounds} rounds); ${outcome.settled ? "settled" : "NOT settled"}`,
+      );
+      const paid = await metered(gas, "claim challenge reward", () =>
+        claimChallengeReward(verifier.c, verifier.signer, taskId, verifier.signer.address),
+      );
+      log(
+        `  challenger claimed its reward: ${formatEther(paid ?? 0n)} of the solver's stake (the sink keeps 20 % of it)`,
+      );
       await metered(gas, "reclaim", () => reclaimTask(submitter.c, submitter.signer, taskId));
       const t = await getTask(submitter.c, taskId);
-      log(`  task ${taskId} ${t.status}; solver stake slashed, challenger paid, reward returned to the submitter`);
+      log(
+        `  task ${taskId} ${t.status}; solver stake slashed (half burned to the sink, half to the challenger), reward returned to the submitter`,
+      );
       results.push({
         story: "cheater",
         taskId: taskId.toString(),
@@ -267,7 +337,9 @@ async function main(): Promise<void> {
 
   const seconds = (performance.now() - t0) / 1000;
   if (JSON_OUT) {
-    console.log(JSON.stringify({ seconds, results }, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
+    console.log(
+      JSON.stringify({ seconds, results }, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2),
+    );
     return;
   }
   log(`\n== Summary (${seconds.toFixed(0)} s) ==`);
@@ -276,10 +348,22 @@ async function main(): Promise<void> {
   rows.push(["train steps", ...results.map((r) => String(r.steps))]);
   rows.push(["checkpoints", ...results.map((r) => String(r.checkpoints))]);
   rows.push(["outcome", ...results.map((r) => r.outcome)]);
-  rows.push(["test accuracy", ...results.map((r) => (r.testAccuracy !== undefined ? `${(r.testAccuracy * 100).toFixed(1)} %` : "-"))]);
-  rows.push(["dispute rounds", ...results.map((r) => (r.disputeRounds !== undefined ? `${r.disputeRounds} (${r.disputeMoves} moves)` : "-"))]);
+  rows.push([
+    "test accuracy",
+    ...results.map((r) => (r.testAccuracy !== undefined ? `${(r.testAccuracy * 100).toFixed(1)} %` : "-")),
+  ]);
+  rows.push([
+    "dispute rounds",
+    ...results.map((r) =>
+      r.disputeRounds !== undefined ? `${r.disputeRounds} (${r.disputeMoves} moves)` : "-",
+    ),
+  ]);
   const phases = [...new Set(results.flatMap((r) => Object.keys(r.gas)))];
-  for (const p of phases) rows.push([`gas: ${p}`, ...results.map((r) => (r.gas[p] !== undefined ? r.gas[p].toLocaleString("en-US") : "-"))]);
+  for (const p of phases)
+    rows.push([
+      `gas: ${p}`,
+      ...results.map((r) => (r.gas[p] !== undefined ? r.gas[p].toLocaleString("en-US") : "-")),
+    ]);
   for (const a of actors) {
     rows.push([
       `${a.name} tokens+stake`,
@@ -293,7 +377,9 @@ async function main(): Promise<void> {
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   for (const r of rows) log(r.map((c, i) => c.padEnd(widths[i])).join("  "));
-  log(`(the slash sink receives 20 % of every slash; balances are tokens held plus stake)`);
+  log(
+    `(a rejected solver's stake: half to the slash sink at once, half shared by the winning challengers; the sink receives 20 % of every slash; balances are tokens held plus stake)`,
+  );
 }
 
 main().catch((err) => {

@@ -49,7 +49,8 @@ async function main(): Promise<void> {
     if (g.winner === g.honest && g.ok) a.honestWins++;
     else failures.push(`${g.label} → winner ${Side[g.winner]}, ${JSON.stringify(g.detail)}`);
     if (g.kind === "confuse") confusionAttempts += Number(g.detail.tried);
-    if ((seed - first + 1) % 15 === 0) process.stderr.write(`  ${seed - first + 1}/${nAdv} adversary games\n`);
+    if ((seed - first + 1) % 15 === 0)
+      process.stderr.write(`  ${seed - first + 1}/${nAdv} adversary games\n`);
   }
   const summary = {
     games: n,
