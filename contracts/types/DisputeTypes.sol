@@ -81,7 +81,9 @@ library SlotKindId {
 ///         commitment (docs/DISPUTE.md §4). Operands absent for an op have slot 0, scale 0 and
 ///         an empty shape. For ReluGrad `a` is g and `b` is x.
 /// @dev Parameters: MatMul p0 = transA (0/1), p1 = transB; ReduceSum p0 = axis; Rescale
-///      p0 = shift, p1 = bound; Clip p1 = bound; MulConst uses `c`.
+///      p0 = shift, p1 = bound; Clip p1 = bound; MulConst uses `c`. Unused parameters are 0.
+///      The descriptor range (shift, bound ∈ [1, 52], |c| ≤ 2^53 − 1, shapes that fit the op;
+///      docs/DISPUTE.md §4.1) is checked by LibPinOps.checkDesc.
 struct OpDesc {
     uint8 opcode;
     uint32 out;
