@@ -226,8 +226,8 @@ contract DisputeGame is IDisputeGame {
         g.numel = uint64(numel);
         emit LevelEntered(id, Level.BatchElement);
         // The solver reveals the first descent nodes (or the leaf) in its next move, which keeps
-        // this move within the per-move gas budget (as after {postOpOutput}).
-        _keepSolverTurn(g);
+        // this move within the per-move gas budget (as after {postOpOutput}). The clock is left
+        // as it is: both moves are one turn of the solver's (docs/DISPUTE.md §5).
     }
 
     /// @inheritdoc IDisputeGame
@@ -280,8 +280,7 @@ contract DisputeGame is IDisputeGame {
         emit OpOutputPosted(id, g.opIndex, c.outHash, c.dataRoot, c.numel, c.terms);
         _startDescent(g, Level.Element, c.dataRoot, LibTensor.dataDepth(c.numel));
         emit LevelEntered(id, Level.Element);
-        // The solver reveals the first descent nodes (or the leaf) next.
-        _keepSolverTurn(g);
+        // The solver reveals the first descent nodes (or the leaf) next, in the same turn.
     }
 
     /// @inheritdoc IDisputeGame
@@ -311,7 +310,7 @@ contract DisputeGame is IDisputeGame {
         g.contested = p.op.out;
         g.level = Level.OpUpdateProof;
         emit LevelEntered(id, Level.OpUpdateProof);
-        _keepSolverTurn(g);
+        // The solver proves the slot update next, in the same turn.
     }
 
     /// @inheritdoc IDisputeGame
@@ -611,16 +610,6 @@ contract DisputeGame is IDisputeGame {
         bytes32 key = keccak256(abi.encode(ctx));
         // INVARIANT: re-supplied context is the one bound at open.
         if (key != g.contextKey) revert DisputeMismatch(g.contextKey, key);
-    }
-
-    /// @dev The solver, who just moved, moves again. Same clock as `hand(Solver)`: its time keeps
-    ///      running from its turn start, so the clock word is rewritten only for the top-up.
-    function _keepSolverTurn(Game storage g) internal {
-        Clock c = g.clock;
-        // INVARIANT: as with {LibClock-hand}, a side that moves again is topped up from its reserve.
-        if (c.remaining(Side.Solver, block.timestamp) < CLOCK_EXTENSION && c.reserveOf(Side.Solver) != 0) {
-            g.clock = c.hand(Side.Solver, block.timestamp, CLOCK_EXTENSION);
-        }
     }
 
     /// @dev What `pending` holds after the solver posted `claims` (midpoints or descent nodes) at

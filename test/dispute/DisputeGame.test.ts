@@ -206,7 +206,7 @@ describe("DisputeGame", () => {
   });
 
   describe("a solver moving twice in a row", () => {
-    it("keeps its clock running after postOpOutput, topped up to the extension only when it has less", async () => {
+    it("keeps its clock running after postOpOutput: both moves are one turn, never topped up in between", async () => {
       const { s, w, task, honest, id } = await openedGame();
       const sp = player(s, w, Side.Solver, s.solver, task.solverTraj);
       const cp = player(s, w, Side.Challenger, s.challenger, honest);
@@ -228,12 +228,13 @@ describe("DisputeGame", () => {
       const [, left2] = await s.game.clockOf(id);
       expect(left2).to.equal(left1 - 100n);
       await hre.network.provider.send("evm_revert", [snap]);
-      // Close to expiry: the first move tops the solver up to the extension for the second.
+      // Close to expiry: the first move gets no top-up (the turn started with at least the
+      // extension, which an honest solver spends in seconds); 5 s before expiry leaves 4 s.
       await time.increase(Number(left0 - 5n));
       await sp.act(id);
       const [toMove3, left3] = await s.game.clockOf(id);
       expect(Number(toMove3)).to.equal(Side.Solver);
-      expect(left3).to.equal(ext);
+      expect(left3).to.equal(4n);
     });
   });
 
