@@ -11,7 +11,7 @@ import {IOneStepVerifier} from "../interfaces/IOneStepVerifier.sol";
 ///      - {checkDesc} accepts exactly the descriptors the compiler can emit (the descriptor range);
 ///        on those, every element of a bounded program is below 2^53 and nothing below wraps.
 ///      - {step} is total: it returns a defined int256 for every descriptor with a known opcode and
-///        every int256 operand (results wrap modulo 2^256; Rescale and Clip are exact for any shift
+///        every int256 operand (results wrap modulo 2^256; Rescale and Clip are defined for any shift
 ///        and bound), so a one-step check never panics. {reductionLength} and {operandIndices} revert
 ///        only with the custom errors of {IOneStepVerifier}, never with a panic.
 library LibPinOps {
@@ -96,15 +96,16 @@ library LibPinOps {
 
     // ─── Scalar semantics ───
 
-    /// @notice clip(a, −(2^bound − 1), 2^bound − 1), exact for every int256 `a` and every `bound`
-    ///         (a bound ≥ 256 clamps nothing; 255 clamps only type(int256).min).
+    /// @notice clip(a, −(2^bound − 1), 2^bound − 1) for every int256 `a` and every `bound`; a bound
+    ///         ≥ 255 keeps every int256 as it is (2^255 − 1 is type(int256).max).
     function clip(int256 a, uint256 bound) internal pure returns (int256) {
+        if (bound >= 255) return a;
         unchecked {
             // |a| as uint256: the wrapped negation of type(int256).min reads as 2^255, its magnitude.
             uint256 mag = a < 0 ? uint256(-a) : uint256(a);
-            // |a| < 2^bound ⇔ |a| ≤ 2^bound − 1: no clamping (always so when bound ≥ 256).
+            // |a| < 2^bound ⇔ |a| ≤ 2^bound − 1: nothing to clamp.
             if (mag >> bound == 0) return a;
-            // Here 2^bound ≤ |a| ≤ 2^255, so bound ≤ 255 and 2^bound − 1 fits int256.
+            // bound ≤ 254: 2^bound − 1 fits int256.
             int256 m = int256((uint256(1) << bound) - 1);
             return a < 0 ? -m : m;
         }

@@ -4,7 +4,7 @@
  * 2^53 (products, out-of-bound vectors) are exact.
  *
  * The scalar semantics are total, like the contract's: every descriptor with a known opcode and
- * every int256 operand has a defined result (wrapping modulo 2^256; Rescale and Clip exact for
+ * every int256 operand has a defined result (wrapping modulo 2^256; Rescale and Clip defined for
  * any shift and bound). Inside the descriptor range (./descriptor.ts checkDesc) no value of a
  * bounded program ever gets near the wrap.
  */
@@ -24,14 +24,15 @@ export interface StepDesc {
 }
 
 /**
- * clip(a, −(2^bound − 1), 2^bound − 1), exact for every integer a and bound: |a| < 2^bound
- * is left alone (so a bound ≥ 256 clamps no int256), anything else goes to ±(2^bound − 1).
+ * clip(a, −(2^bound − 1), 2^bound − 1) for every int256 a and every bound (LibPinOps.clip):
+ * |a| < 2^bound is left alone, anything else goes to ±(2^bound − 1); a bound ≥ 255 keeps every
+ * int256 as it is (2^255 − 1 is the int256 maximum).
  */
 export function clipBig(a: bigint, bound: number | bigint): bigint {
   const b = BigInt(bound);
+  if (b >= 255n) return a;
   const mag = a < 0n ? -a : a;
   if (mag >> b === 0n) return a;
-  // Here 2^b ≤ |a|, so 2^b is no larger than a itself.
   const m = (1n << b) - 1n;
   return a < 0n ? -m : m;
 }

@@ -242,9 +242,9 @@ function floorDiv(n: bigint, d: bigint): bigint {
   return n % d !== 0n && n < 0n !== d < 0n ? q - 1n : q;
 }
 
-/** Naive oracle: clip(v, ±(2^bound − 1)) by comparison (no bit tricks); |v| < 2^256. */
+/** Naive oracle: clip(v, ±(2^bound − 1)) by comparison (no bit tricks); int256 v, kept as is from bound 255. */
 function clipOracle(v: bigint, bound: number): bigint {
-  if (bound > 300) return v; // 2^bound − 1 > 2^256 > |v|
+  if (bound >= 255) return v;
   const m = 2n ** BigInt(bound) - 1n;
   return v > m ? m : v < -m ? -m : v;
 }
