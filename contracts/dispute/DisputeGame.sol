@@ -9,7 +9,6 @@ import {LibTensor} from "../libraries/LibTensor.sol";
 import {LibDisputeProofs} from "./LibDisputeProofs.sol";
 import {LibDissection} from "../libraries/LibDissection.sol";
 import {LibClock, Clock} from "../libraries/LibClock.sol";
-import {TaskId} from "../types/TaskId.sol";
 import {LibProofs} from "../libraries/LibProofs.sol";
 import {GameId, Side, Level, OpDesc, SlotKindId, ProgramInfo} from "../types/DisputeTypes.sol";
 
@@ -387,9 +386,16 @@ contract DisputeGame is IDisputeGame {
         Game storage g = _game(id);
         _checkActive(g, id);
         _checkLevel(g, id, Level.OneStep);
-        (int256 a, int256 b) = LibDisputeProofs.oneStepOperands(
-            [g.opsRoot, g.lowRoot], [uint256(g.opCount), g.opIndex, g.element, g.hi], op, opProof, operands
+        (bool inRange, int256 a, int256 b) = LibDisputeProofs.oneStepOperands(
+            [g.opsRoot, g.lowRoot], [uint256(g.opCount), g.opIndex, g.element, g.hi], op, opProof, operands, address(VERIFIER)
         );
+        // INVARIANT: an op whose committed descriptor leaves the defined range has no defined step,
+        // so it is never decided against the solver (honest parties refuse such programs before
+        // committing to them; docs/DISPUTE.md §4.1).
+        if (!inRange) {
+            _decide(g, id, Side.Solver, false);
+            return;
+        }
         int256 computed = VERIFIER.step(op, a, b, int256(uint256(g.loClaim)));
         _decide(g, id, computed == int256(uint256(g.hiClaim)) ? Side.Solver : Side.Challenger, false);
     }

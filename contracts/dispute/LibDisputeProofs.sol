@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {IDisputeGame} from "../interfaces/IDisputeGame.sol";
+import {IOneStepVerifier} from "../interfaces/IOneStepVerifier.sol";
 import {ITaskMarket} from "../interfaces/ITaskMarket.sol";
 import {TaskId} from "../types/TaskId.sol";
 import {LibHash} from "../libraries/LibHash.sol";
@@ -120,20 +121,39 @@ library LibDisputeProofs {
         if (newRoot != h[1]) revert IDisputeGame.DisputeMismatch(h[1], newRoot);
     }
 
-    /// @notice Level 5 operands: re-proves op j and opens the operand elements that output element
-    ///         e (term k) reads, each against its slot in the agreed root R_{j−1}.
+    /// @notice Level 5 operands: re-proves op j and, if its descriptor is inside the defined range
+    ///         (`IOneStepVerifier.checkDesc`, docs/DISPUTE.md §4.1), opens the operand elements
+    ///         that output element e (term k) reads, each against its slot in the agreed root R_{j−1}.
     /// @param h [opsRoot, R_{j−1}].
     /// @param n [nOps, j, e, k].
+    /// @param verifier The one-step verifier (its `checkDesc`).
+    /// @return inRange False when op j's committed descriptor leaves the range: its step is not
+    ///         defined, so the game cannot decide against the solver on it (operands unread).
+    /// @return a First operand.
+    /// @return b Second operand (0 for unary ops).
     function oneStepOperands(
         bytes32[2] calldata h,
         uint256[4] calldata n,
         OpDesc calldata op,
         LibProofs.ListProof calldata opProof,
-        IDisputeGame.Operand[] calldata operands
-    ) external pure returns (int256 a, int256 b) {
+        IDisputeGame.Operand[] calldata operands,
+        address verifier
+    ) external view returns (bool inRange, int256 a, int256 b) {
         checkOpDesc(h[0], n[0], op, opProof, n[1]);
+        try IOneStepVerifier(verifier).checkDesc(op) {}
+        catch (bytes memory reason) {
+            // INVARIANT: only a proved out-of-range descriptor counts; any other failure (out of
+            // gas in the call included) reverts, so no caller can fake one by starving the call.
+            if (reason.length < 4 || bytes4(reason) != IOneStepVerifier.OneStepBadDescriptor.selector) {
+                assembly ("memory-safe") {
+                    revert(add(reason, 32), mload(reason))
+                }
+            }
+            return (false, 0, 0);
+        }
         (uint256 count, uint256 ia, uint256 ib) = LibPinOps.operandIndices(op, n[2], n[3]);
         if (operands.length != count) revert IDisputeGame.DisputeBadCount(operands.length, count);
+        inRange = true;
         a = operand(h[1], operands[0], op.a, ia);
         if (count > 1) b = operand(h[1], operands[1], op.b, ib);
     }

@@ -5,7 +5,16 @@ import { hexlify, randomBytes } from "ethers";
 import { listRoot, nodeHash } from "../../src/commit/hash";
 import { type IntTensor } from "../../src/pinir/types";
 import { tensorTree } from "../../src/commit/tensor";
-import { descendants, listLevels, listNode, midpoints, point, segment, segments, tensorNode } from "../../src/dispute/geometry";
+import {
+  descendants,
+  listLevels,
+  listNode,
+  midpoints,
+  point,
+  segment,
+  segments,
+  tensorNode,
+} from "../../src/dispute/geometry";
 import { Side } from "../../src/dispute/types";
 
 const { ethers } = hre;
@@ -49,18 +58,38 @@ describe("LibDissection", () => {
       const depth = levels.length - 1;
       const lv = Math.min(depth, 4);
       // Posted padding nodes are ignored whatever their value.
-      const nodes = descendants((hh, i) => listNode(levels, hh, i), depth, 0, lv).map((x, i) => ((i << (depth - lv)) >= n ? randomBytes(32) : x));
-      expect(await h.rollup(nodes.map((x) => hexlify(x)), 0, depth - lv, n)).to.equal(hexlify(listRoot(items)));
+      const nodes = descendants((hh, i) => listNode(levels, hh, i), depth, 0, lv).map((x, i) =>
+        i << (depth - lv) >= n ? randomBytes(32) : x,
+      );
+      expect(
+        await h.rollup(
+          nodes.map((x) => hexlify(x)),
+          0,
+          depth - lv,
+          n,
+        ),
+      ).to.equal(hexlify(listRoot(items)));
     }
   });
 
   it("rolls descendants of a tensor data tree up to its data root", async () => {
     const { h } = await loadFixture(deploy);
-    const t: IntTensor = { shape: [5, 130], scale: 16, data: Float64Array.from({ length: 650 }, (_, i) => i - 300) };
+    const t: IntTensor = {
+      shape: [5, 130],
+      scale: 16,
+      data: Float64Array.from({ length: 650 }, (_, i) => i - 300),
+    };
     const tree = tensorTree(t);
     expect(tree.depth).to.equal(3);
     const nodes = descendants((hh, i) => tensorNode(tree, hh, i), 3, 0, 2);
-    expect(await h.rollup(nodes.map((x) => hexlify(x)), 0, 1, 0)).to.equal(hexlify(tree.dataRoot));
+    expect(
+      await h.rollup(
+        nodes.map((x) => hexlify(x)),
+        0,
+        1,
+        0,
+      ),
+    ).to.equal(hexlify(tree.dataRoot));
     // A deeper subtree: node (1, 1) from its two leaves.
     const two = descendants((hh, i) => tensorNode(tree, hh, i), 1, 1, 1);
     expect(hexlify(nodeHash(two[0], two[1]))).to.equal(hexlify(tensorNode(tree, 1, 1)));
@@ -94,5 +123,34 @@ describe("LibClock", () => {
     expect(await h.clockRemaining(c, Side.Challenger, 12_080)).to.equal(60n);
     expect(await h.clockReserve(c, Side.Challenger)).to.equal(0n);
     expect(await h.clockReserve(c, Side.Solver)).to.equal(50n);
+  });
+
+  it("never gives a side more than budget + extension in a whole game, however both stall", async () => {
+    const { h } = await loadFixture(deploy);
+    const budget = 1_000;
+    const ext = 100;
+    let r = 7;
+    const rand = (n: number) => {
+      r = (r * 1103515245 + 12345) % 2 ** 31;
+      return r % n;
+    };
+    for (let trial = 0; trial < 4; trial++) {
+      let now = 50_000;
+      let c = await h.clockStart(budget, ext, Side.Solver, now);
+      const used = { [Side.Solver]: 0, [Side.Challenger]: 0 } as Record<number, number>;
+      for (let move = 0; move < 60; move++) {
+        const mover = Number(await h.clockToMove(c)) as Side;
+        const left = Number(await h.clockRemaining(c, mover, now));
+        if (left === 0) break;
+        // Stall: use everything but one second most of the time.
+        const spend = rand(4) === 0 ? rand(left) : left - 1;
+        now += spend;
+        used[mover] += spend;
+        const next = rand(5) === 0 ? mover : mover === Side.Solver ? Side.Challenger : Side.Solver;
+        c = await h.clockHand(c, next, now, ext);
+      }
+      expect(used[Side.Solver]).to.be.at.most(budget + ext);
+      expect(used[Side.Challenger]).to.be.at.most(budget + ext);
+    }
   });
 });

@@ -31,6 +31,12 @@ import { mutations, words } from "./adversaries";
 const { ethers } = hre;
 const sink = (x: bigint) => (x * SINK_BPS) / 10_000n;
 const BIG = 1 << 30;
+/** The game's ABI (for decoding its custom errors from the library). */
+const iface = () => ({
+  interface: new ethers.Interface(
+    require("../../artifacts/contracts/interfaces/IDisputeGame.sol/IDisputeGame.json").abi,
+  ),
+});
 
 /** Reverts with one of the game's custom errors (any of `names`). */
 async function expectRejected(s: System, call: () => Promise<unknown>, names: string[]): Promise<string> {
@@ -291,6 +297,98 @@ describe("soundness (issue 9)", () => {
       const g = await readGame(s.game, id);
       expect(g.winner).to.equal(Side.Challenger);
       expect(BigInt(await time.latest()) - opened).to.be.lte(await s.game.MAX_GAME_DURATION());
+    });
+  });
+
+  describe("finding 5: a one-step check on an op outside the descriptor range", () => {
+    const clip = (bound: number) => ({
+      opcode: 11,
+      out: 1,
+      a: 0,
+      b: 0,
+      outScale: 16,
+      aScale: 16,
+      bScale: 0,
+      p0: 0,
+      p1: bound,
+      c: 0n,
+      outShape: [4n],
+      aShape: [4n],
+      bShape: [],
+    });
+    /** LibDisputeProofs called by delegatecall, as the game calls it. */
+    async function lib() {
+      const proofs = await ethers.deployContract("LibDisputeProofs");
+      const l = await ethers.deployContract("OneStepHarness", {
+        libraries: { LibDisputeProofs: await proofs.getAddress() },
+      });
+      const v = await ethers.deployContract("OneStepVerifier");
+      return { l, v };
+    }
+    /** A one-op program's ops root is the op's leaf hash; its proof is empty. */
+    function oneOp(op: ReturnType<typeof clip>) {
+      const { encodeOpDesc } =
+        require("../../src/dispute/descriptor") as typeof import("../../src/dispute/descriptor");
+      const { createHash } = require("node:crypto") as typeof import("node:crypto");
+      const root =
+        "0x" +
+        createHash("sha256")
+          .update(encodeOpDesc(op as never))
+          .digest("hex");
+      return { root, proof: { count: 1, index: 0, path: [] as string[] } };
+    }
+
+    it("is never decided against the solver: the library reports the op out of range without reading operands", async () => {
+      const { l, v } = await lib();
+      for (const bound of [0, 53, 256, 300, 2 ** 32 - 1]) {
+        const op = clip(bound);
+        const { root, proof } = oneOp(op);
+        const [inRange] = await l.oneStepOperands(
+          [root, ethers.ZeroHash],
+          [1, 1, 0, 0],
+          op,
+          proof,
+          [],
+          await v.getAddress(),
+        );
+        expect(inRange, `bound ${bound}`).to.equal(false);
+      }
+      // In range, the operands are required as before.
+      const ok = clip(20);
+      const { root, proof } = oneOp(ok);
+      await expect(
+        l.oneStepOperands([root, ethers.ZeroHash], [1, 1, 0, 0], ok, proof, [], await v.getAddress()),
+      ).to.be.revertedWithCustomError(iface(), "DisputeBadCount");
+    });
+
+    it("cannot be faked by starving the range check of gas", async () => {
+      const { l, v } = await lib();
+      const op = clip(20);
+      const { root, proof } = oneOp(op);
+      const probe = async (gasLimit: bigint): Promise<string> => {
+        try {
+          const [inRange] = await l.oneStepOperands.staticCall(
+            [root, ethers.ZeroHash],
+            [1, 1, 0, 0],
+            op,
+            proof,
+            [],
+            await v.getAddress(),
+            { gasLimit },
+          );
+          return inRange ? "in range" : "out of range";
+        } catch (err) {
+          const data = (err as { data?: string }).data;
+          return `reverted ${data && data.length >= 10 ? iface().interface.parseError(data)?.name : "without data"}`;
+        }
+      };
+      // With plenty of gas: in range, so the missing operands are refused.
+      expect(await probe(1_000_000n)).to.equal("reverted DisputeBadCount");
+      // With too little gas for the range check: the call fails, never "out of range".
+      const seen = new Set<string>();
+      for (let gasLimit = 24_000n; gasLimit <= 40_000n; gasLimit += 1_000n) seen.add(await probe(gasLimit));
+      expect([...seen]).to.not.include("out of range");
+      expect(seen.size).to.be.greaterThan(0);
     });
   });
 });
