@@ -6,8 +6,9 @@
  */
 import { hexlify } from "ethers";
 import { commitDataset } from "../commit";
+import type { Signer } from "ethers";
 import type { PinpointContracts } from "../chain";
-import { chainCall } from "../chain";
+import { chainCall, claimChallengeReward } from "../chain";
 import { ChainError, InputError, PinpointError } from "../errors";
 import type { Executor } from "../exec";
 import {
@@ -33,7 +34,11 @@ export { Side, Level, type Fault, type MoveRecord, type Strategy };
  * the demo). With an executor, fault-free steps come from ONNX Runtime evidence runs (every op's
  * output), which give the reference interpreter's bits far faster.
  */
-export function taskTrajectory(bundle: LoadedBundle, totalSteps: number, opts: { faults?: readonly Fault[]; executor?: Executor } = {}): Trajectory {
+export function taskTrajectory(
+  bundle: LoadedBundle,
+  totalSteps: number,
+  opts: { faults?: readonly Fault[]; executor?: Executor } = {},
+): Trajectory {
   const ex = opts.executor;
   return new Trajectory(
     bundle.program,
@@ -54,7 +59,11 @@ export async function disputePlayer(
   strategy?: Strategy,
 ): Promise<Player> {
   const game = c.disputeGame;
-  if (!game) throw new InputError("NO_DISPUTE_GAME", "this deployment has no DisputeGame address: redeploy with `pin deploy`");
+  if (!game)
+    throw new InputError(
+      "NO_DISPUTE_GAME",
+      "this deployment has no DisputeGame address: redeploy with `pin deploy`",
+    );
   const [degree, treeBits] = await Promise.all([game.DEGREE(), game.TREE_BITS()]);
   const cp = chainProgram(bundle.program);
   const dataset = commitDataset(bundle.splits.train.features, bundle.splits.train.targets);
@@ -63,7 +72,11 @@ export async function disputePlayer(
     side,
     evidence,
     chainProgram: cp,
-    context: { program: cp.info, datasetHash: hexlify(dataset.hash), batchSize: bundle.commitments.batchSize },
+    context: {
+      program: cp.info,
+      datasetHash: hexlify(dataset.hash),
+      batchSize: bundle.commitments.batchSize,
+    },
     dataset,
     degree: Number(degree),
     treeBits: Number(treeBits),
@@ -76,9 +89,19 @@ export async function disputePlayer(
  * commitments disagree with `evidence`); returns its id, or null when nothing disagrees. The
  * contracts' signer is the challenger and must have the bond as free stake.
  */
-export async function challengeTask(c: PinpointContracts, taskId: bigint, bundle: LoadedBundle, evidence: Trajectory, interval?: number): Promise<bigint | null> {
+export async function challengeTask(
+  c: PinpointContracts,
+  taskId: bigint,
+  bundle: LoadedBundle,
+  evidence: Trajectory,
+  interval?: number,
+): Promise<bigint | null> {
   const game = c.disputeGame;
-  if (!game) throw new InputError("NO_DISPUTE_GAME", "this deployment has no DisputeGame address: redeploy with `pin deploy`");
+  if (!game)
+    throw new InputError(
+      "NO_DISPUTE_GAME",
+      "this deployment has no DisputeGame address: redeploy with `pin deploy`",
+    );
   const { spec } = await taskCommitments(c, taskId);
   const task = await c.taskMarket.getTask(taskId);
   if (interval !== undefined) {
@@ -92,7 +115,12 @@ export async function challengeTask(c: PinpointContracts, taskId: bigint, bundle
       game,
       market: c.taskMarket,
       taskId,
-      spec: { programHash: spec.programHash, datasetHash: spec.datasetHash, nSamples: spec.nSamples, batchSize: spec.batchSize },
+      spec: {
+        programHash: spec.programHash,
+        datasetHash: spec.datasetHash,
+        nSamples: spec.nSamples,
+        batchSize: spec.batchSize,
+      },
       chainProgram: chainProgram(bundle.program),
       evidence,
       ...(interval !== undefined ? { interval } : {}),
@@ -120,6 +148,11 @@ export interface TendResult {
   readonly timedOut?: boolean;
   /** We settled the decided game (our `settle` transaction's gas); absent when someone else did. */
   readonly settled?: { readonly gas: bigint };
+  /**
+   * As the winning challenger: the stake slashed for us by our reward claim, once every game on
+   * the task was settled (absent while other games are open, or when already claimed).
+   */
+  readonly rewarded?: bigint;
 }
 
 /**
@@ -129,6 +162,24 @@ export interface TendResult {
  * settles first, our `settle` reverts DisputeAlreadySettled and the round counts as done.
  */
 export async function tendGame(c: PinpointContracts, player: Player, id: bigint): Promise<TendResult> {
+  return withReward(c, player, id, await tendRound(c, player, id));
+}
+
+/** A winning challenger claims its reward share once the game is settled (when it is due). */
+async function withReward(
+  c: PinpointContracts,
+  player: Player,
+  id: bigint,
+  r: TendResult,
+): Promise<TendResult> {
+  if (!r.resolved || r.winner !== Side.Challenger || player.side !== Side.Challenger) return r;
+  const g = await c.disputeGame!.getGame(id);
+  const signer = c.taskMarket.runner as Signer;
+  const amount = await claimChallengeReward(c, signer, g.task, g.challenger);
+  return amount === null ? r : { ...r, rewarded: amount };
+}
+
+async function tendRound(c: PinpointContracts, player: Player, id: bigint): Promise<TendResult> {
   const game = c.disputeGame!;
   const g = await readGame(game, id);
   if (g.level === Level.Settled) return { resolved: true, winner: g.winner };
@@ -160,7 +211,8 @@ async function settleDecided(c: PinpointContracts, id: bigint, winner: Side): Pr
   } catch (err) {
     // INVARIANT: settlement happens once on chain; losing the race to another settler is success,
     // whether our transaction failed its gas estimate (DisputeAlreadySettled) or was mined and reverted.
-    if (err instanceof PinpointError && err.code === "REVERT_DisputeAlreadySettled") return { resolved: true, winner };
+    if (err instanceof PinpointError && err.code === "REVERT_DisputeAlreadySettled")
+      return { resolved: true, winner };
     if ((await readGame(game, id)).level === Level.Settled) return { resolved: true, winner };
     throw err;
   }
@@ -177,7 +229,11 @@ export async function gameOutcome(
   if (!events.length) throw new ChainError("GAME_OPEN", `game ${id} is not decided yet`);
   const e = events[events.length - 1];
   const settled = (await game.queryFilter(game.filters.GameSettled(id))).length > 0;
-  return { winner: Number(e.args.winner) === Side.Solver ? "solver" : "challenger", byTimeout: e.args.byTimeout, settled };
+  return {
+    winner: Number(e.args.winner) === Side.Solver ? "solver" : "challenger",
+    byTimeout: e.args.byTimeout,
+    settled,
+  };
 }
 
 /**
@@ -201,8 +257,19 @@ export function cheatingTrajectory(
       .map((o, j) => (o.op === "MatMul" && stateShapes.has(slots[o.out].shape.join("x")) ? j : -1))
       .filter((j) => j >= 0)
       .pop();
-  if (op === undefined || op < 0 || op >= ops.length) throw new InputError("BAD_FAULT", `the program has no op ${String(op)} to corrupt`);
-  if (!Number.isSafeInteger(step) || step < 1 || step > totalSteps) throw new InputError("BAD_FAULT", `cheat step ${step} is not in 1..${totalSteps}`);
-  const fault: Fault = { kind: "output", step, op, element: opts.element ?? 0, delta: opts.delta ?? 2 ** slots[ops[op].out].scale };
-  return taskTrajectory(bundle, totalSteps, { faults: [fault], ...(opts.executor ? { executor: opts.executor } : {}) });
+  if (op === undefined || op < 0 || op >= ops.length)
+    throw new InputError("BAD_FAULT", `the program has no op ${String(op)} to corrupt`);
+  if (!Number.isSafeInteger(step) || step < 1 || step > totalSteps)
+    throw new InputError("BAD_FAULT", `cheat step ${step} is not in 1..${totalSteps}`);
+  const fault: Fault = {
+    kind: "output",
+    step,
+    op,
+    element: opts.element ?? 0,
+    delta: opts.delta ?? 2 ** slots[ops[op].out].scale,
+  };
+  return taskTrajectory(bundle, totalSteps, {
+    faults: [fault],
+    ...(opts.executor ? { executor: opts.executor } : {}),
+  });
 }

@@ -12,6 +12,7 @@ import {
   type ParamType,
   type TransactionReceipt,
   type TransactionResponse,
+  ZeroAddress,
 } from "ethers";
 import type { PinpointContracts } from "../chain";
 import { chainCall } from "../chain";
@@ -527,6 +528,8 @@ function describeSettlement(s: SettlementRecord): string {
     case "TaskRejected":
       return `task ${String(f.taskId)} rejected, ${formatEther(f.burned as bigint)} of the solver stake burned to the sink`;
     case "StakeSlashed":
+      if (String(f.beneficiary) === ZeroAddress)
+        return `${short(String(f.account))} slashed ${formatEther(f.amount as bigint)} (all to the sink)`;
       return `${short(String(f.account))} slashed ${formatEther(f.amount as bigint)} (${formatEther(f.toBeneficiary as bigint)} to ${short(String(f.beneficiary))}, ${formatEther(f.toSink as bigint)} to the sink)`;
     case "StakeUnlocked":
       return `${formatEther(f.amount as bigint)} of ${short(String(f.account))} unlocked`;

@@ -13,7 +13,7 @@ import {
   taskTrajectory,
   tendGame,
 } from "../../src/agents";
-import { depositStake, getTask, reclaimTask } from "../../src/chain";
+import { claimChallengeReward, depositStake, getTask, reclaimTask } from "../../src/chain";
 import { createExecutor } from "../../src/exec";
 import type { Player } from "../../src/dispute";
 import type { PinpointContracts } from "../../src/chain";
@@ -66,12 +66,16 @@ describe("agents in a dispute", function () {
 
       const t = await getTask(f.c, f.taskId);
       expect(t.status).to.equal("Rejected");
+      // Half the stake is burned at settlement; the verifier then claims the other half.
+      expect((await sm.balancesOf(f.solver.address)).locked).to.equal(50n * E18);
+      expect(await claimChallengeReward(f.cv, f.verifier, f.taskId, f.verifier.address)).to.equal(50n * E18);
+      expect(await claimChallengeReward(f.cv, f.verifier, f.taskId, f.verifier.address)).to.equal(null);
       const solverBal = await sm.balancesOf(f.solver.address);
       expect(solverBal.locked).to.equal(0n);
       expect(solverBal.free).to.equal(0n); // the whole 100-token task stake was slashed
       const after = await sm.balancesOf(f.verifier.address);
-      // Bond unlocked, plus 80 % of the slashed 100 tokens (20 % to the sink).
-      expect(after.free - before.free).to.equal(80n * E18 + before.locked);
+      // Bond unlocked, plus 80 % of the 50-token pot (20 % of it to the sink).
+      expect(after.free - before.free).to.equal(40n * E18 + before.locked);
       expect(after.locked).to.equal(0n);
       const submitterBefore = await f.c.token.balanceOf(f.submitter.address);
       await reclaimTask(f.c, f.submitter, f.taskId);

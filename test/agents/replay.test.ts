@@ -226,8 +226,8 @@ describe("agents: game replay and dispute sessions", function () {
       ),
     );
     const resolved = texts[texts.length - 1];
-    expect(resolved).to.match(/^solver settled the game; task 1 rejected, solver stake 100\.0 slashed; /);
-    expect(resolved).to.match(/slashed 100\.0 \(80\.0 to 0x\w+….*, 20\.0 to the sink\)/);
+    expect(resolved).to.match(/^solver settled the game; task 1 rejected, 50\.0 of the solver stake burned to the sink; /);
+    expect(resolved).to.match(/slashed 50\.0 \(all to the sink\)/);
     expect(resolved).to.include("10.0 of");
     const settlement = r.entries[r.entries.length - 1].fields.settlement as { event: string }[];
     expect(settlement.map((s) => s.event)).to.include.members([
@@ -289,7 +289,7 @@ describe("agents: game replay and dispute sessions", function () {
       const settled = r.entries[r.entries.length - 1];
       expect(settled).to.deep.include({ event: "GameSettled", role: "keeper", call: "settle" });
       expect(settled.text).to.match(
-        /^keeper settled the game; task 1 rejected, solver stake 100\.0 slashed; /,
+        /^keeper settled the game; task 1 rejected, 50\.0 of the solver stake burned to the sink; /,
       );
       expect(r.outcome).to.deep.equal({
         winner: "challenger",
