@@ -59,8 +59,8 @@ function parseRemappings(list) {
 }
 
 function makeImportCallback(remappings) {
-  const bases = [...flagValues("--base-path"), ...flagValues("--include-path"), process.cwd(), root].map((p) =>
-    path.resolve(p),
+  const bases = [...flagValues("--base-path"), ...flagValues("--include-path"), process.cwd(), root].map(
+    (p) => path.resolve(p),
   );
   const roots = [...bases, ...bases.map((b) => path.join(b, "node_modules"))];
   return (importPath) => {
@@ -106,7 +106,9 @@ function readStdin() {
 function main() {
   if (args.includes("--version") || args.includes("-v")) {
     const solc = loadSolc();
-    process.stdout.write(`solc, the solidity compiler commandline interface\nVersion: ${nativeVersion(solc)}\n`);
+    process.stdout.write(
+      `solc, the solidity compiler commandline interface\nVersion: ${nativeVersion(solc)}\n`,
+    );
     return;
   }
   if (args.includes("--help") || args.length === 0) {
@@ -114,7 +116,9 @@ function main() {
     return;
   }
   if (!args.includes("--standard-json")) {
-    process.stderr.write(`solc-forge: unsupported arguments ${args.join(" ")} (only --version and --standard-json)\n`);
+    process.stderr.write(
+      `solc-forge: unsupported arguments ${args.join(" ")} (only --version and --standard-json)\n`,
+    );
     process.exit(1);
   }
   const solc = loadSolc();
@@ -125,12 +129,21 @@ function main() {
   } catch (e) {
     process.stdout.write(
       JSON.stringify({
-        errors: [{ severity: "error", type: "JSONError", formattedMessage: `solc-forge: bad input: ${e.message}`, message: String(e.message) }],
+        errors: [
+          {
+            severity: "error",
+            type: "JSONError",
+            formattedMessage: `solc-forge: bad input: ${e.message}`,
+            message: String(e.message),
+          },
+        ],
       }),
     );
     return;
   }
-  const output = solc.compile(JSON.stringify(input), { import: makeImportCallback(parseRemappings(input.settings?.remappings)) });
+  const output = solc.compile(JSON.stringify(input), {
+    import: makeImportCallback(parseRemappings(input.settings?.remappings)),
+  });
   process.stdout.write(output);
 }
 
