@@ -115,7 +115,25 @@ export async function readGame(game: DisputeGame, id: bigint): Promise<GameView>
 
 export class Player {
   private moves = 0;
+  /** Disputed interval [lo, hi] of each game (from its GameOpened event; a cache, re-read after a restart). */
+  private readonly windows = new Map<bigint, { lo: number; hi: number }>();
   constructor(readonly o: PlayerOptions) {}
+
+  /**
+   * The game's disputed interval [lo, hi] as opened; the evidence is focused on it (anchored at
+   * the agreed checkpoint S_lo) before every move, so a player needs only that interval's states.
+   */
+  async interval(id: bigint): Promise<{ lo: number; hi: number }> {
+    let w = this.windows.get(id);
+    if (!w) {
+      const { game } = this.o;
+      const ev = (await game.queryFilter(game.filters.GameOpened(id))).at(-1);
+      if (!ev) throw new ChainError("DISPUTE_UNKNOWN_GAME", `game ${id}: no GameOpened event found`);
+      w = { lo: Number(ev.args.lo), hi: Number(ev.args.hi) };
+      this.windows.set(id, w);
+    }
+    return w;
+  }
 
   get side(): Side {
     return this.o.side;
@@ -134,6 +152,8 @@ export class Player {
     if (s?.silentFrom !== undefined && n >= s.silentFrom) return null;
     const corrupt = s?.corruptAt === n;
     this.moves++;
+    const w = await this.interval(id);
+    await this.o.evidence.focus(w.lo, w.hi);
     await this.o.evidence.prepare(g.level === Level.Steps ? g.hi : g.step);
     const { move, tx } = this.o.side === Side.Solver ? await this.solverMove(g, corrupt) : await this.challengerMove(g, corrupt);
     const receipt = await tx.wait();
