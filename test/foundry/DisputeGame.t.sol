@@ -71,6 +71,7 @@ contract DisputeGameTest is Test {
     /// @notice Against the honest solver, a challenger that picks any segment or child, contests
     ///         any link and names any element loses — by a proof, never by the solver's timeout.
     /// forge-config: default.fuzz.runs = 64
+    /// forge-config: deep.fuzz.runs = 1000
     function testFuzz_honestSolverWinsWhateverTheChallengerChooses(uint256 steps, uint256 k, uint256 interval, bytes32 choices)
         public
     {
@@ -101,6 +102,7 @@ contract DisputeGameTest is Test {
     /// @notice Against a solver that committed a consistent lie (one wrong element from step p*),
     ///         the honest challenger wins by the one-step check, whatever interval is wrong.
     /// forge-config: default.fuzz.runs = 64
+    /// forge-config: deep.fuzz.runs = 1000
     function testFuzz_honestChallengerBeatsAConsistentLie(uint256 steps, uint256 k, bytes32 salt) public {
         steps = bound(steps, 1, 40);
         k = bound(k, 1, steps);
@@ -137,6 +139,7 @@ contract DisputeGameTest is Test {
     ///         revealed, as revealed: a leaf re-read as nodes, nodes re-read as a leaf, or claims
     ///         of another level or position are refused.
     /// forge-config: default.fuzz.runs = 64
+    /// forge-config: deep.fuzz.runs = 1000
     function testFuzz_revealedLeafIsNotNodes(uint256 index, uint256 slot, bytes32 salt) public {
         uint256 task = _task(world.MODE_HONEST(), salt, 4, 4);
         uint256 id = _open(world.staker(3), task, 1, true, false);
@@ -202,6 +205,7 @@ contract DisputeGameTest is Test {
     /// @notice Both sides stall every move to the last second they have: the game can still be
     ///         timed out no later than MAX_GAME_DURATION after it opened.
     /// forge-config: default.fuzz.runs = 64
+    /// forge-config: deep.fuzz.runs = 1000
     function testFuzz_stallingNeverExceedsMaxGameDuration(uint256 margin, bytes32 choices) public {
         margin = bound(margin, 1, 600);
         uint256 task = _task(world.MODE_HONEST(), choices, 8, 4);
