@@ -4,12 +4,15 @@
  * challengers of a cheating solver (finding 2) and stalling on every move (finding 4). In each,
  * the honest side wins.
  */
+import { createHash } from "node:crypto";
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { concat, getBytes } from "ethers";
 import { DisputeDefaults } from "../../deploy/modules/Dispute";
+import { encodeOpDesc } from "../../src/dispute/descriptor";
+import { IDisputeGame__factory } from "../../typechain-types";
 import { isDecided, Level, type Player, readGame, Side, Trajectory } from "../../src/dispute";
 import {
   BOND,
@@ -32,11 +35,7 @@ const { ethers } = hre;
 const sink = (x: bigint) => (x * SINK_BPS) / 10_000n;
 const BIG = 1 << 30;
 /** The game's ABI (for decoding its custom errors from the library). */
-const iface = () => ({
-  interface: new ethers.Interface(
-    require("../../artifacts/contracts/interfaces/IDisputeGame.sol/IDisputeGame.json").abi,
-  ),
-});
+const iface = () => ({ interface: IDisputeGame__factory.createInterface() });
 
 /** Reverts with one of the game's custom errors (any of `names`). */
 async function expectRejected(s: System, call: () => Promise<unknown>, names: string[]): Promise<string> {
@@ -327,9 +326,6 @@ describe("soundness (issue 9)", () => {
     }
     /** A one-op program's ops root is the op's leaf hash; its proof is empty. */
     function oneOp(op: ReturnType<typeof clip>) {
-      const { encodeOpDesc } =
-        require("../../src/dispute/descriptor") as typeof import("../../src/dispute/descriptor");
-      const { createHash } = require("node:crypto") as typeof import("node:crypto");
       const root =
         "0x" +
         createHash("sha256")
