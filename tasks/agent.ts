@@ -11,6 +11,7 @@ interface AgentArgs {
   checkpoints: string;
   serve?: number;
   cheatStep: number;
+  keep: string;
   all: boolean;
   count?: number;
   probability?: number;
@@ -30,6 +31,7 @@ export function registerAgentTasks(pin: ScopeDefinition): void {
     .addOptionalParam("checkpoints", "Solver: checkpoint store directory", ".pinpoint/checkpoints")
     .addOptionalParam("serve", "Solver: serve checkpoints over HTTP on this port (default: announce the store directory)", undefined, types.int)
     .addOptionalParam("cheatStep", "Solver, DEMO ONLY: claim a trajectory that is wrong at this step", 0, types.int)
+    .addOptionalParam("keep", "Solver: checkpoints kept once a task's challenge window and games are over: all, final or none", "all")
     .addFlag("all", "Verifier: re-execute every interval")
     .addOptionalParam("count", "Verifier: intervals sampled per task", undefined, types.int)
     .addOptionalParam("probability", "Verifier: sample each interval with this probability", undefined, types.float)
@@ -41,10 +43,11 @@ export function registerAgentTasks(pin: ScopeDefinition): void {
     .addFlag("json", "Print events as JSON lines")
     .setAction(async (args: AgentArgs, hre) =>
       runTask(args.json, async () => {
-        const { runAgent, serveCheckpoints } = await import("../src/agents");
+        const { parseKeep, runAgent, serveCheckpoints } = await import("../src/agents");
         const { CheckpointStore } = await import("../src/commit");
         const { InputError } = await import("../src/errors");
         if (args.role !== "solver" && args.role !== "verifier") throw new InputError("BAD_ROLE", `role must be solver or verifier, got "${args.role}"`);
+        const keep = parseKeep(args.keep);
         const device = await deviceArg(args.device);
         const signer = await signerAt(hre, args.account ?? (args.role === "solver" ? 1 : 2));
         const contracts = await contractsFor(hre, signer);
@@ -67,7 +70,7 @@ export function registerAgentTasks(pin: ScopeDefinition): void {
           if (!args.json) console.log(`solver agent ${who}: checkpoints at ${checkpointUri}`);
           try {
             await runAgent(
-              { solver: { contracts, signer, store, checkpointUri, device, onEvent: print, ...(args.cheatStep ? { cheatStep: args.cheatStep } : {}) } },
+              { solver: { contracts, signer, store, checkpointUri, device, keep, onEvent: print, ...(args.cheatStep ? { cheatStep: args.cheatStep } : {}) } },
               run,
             );
           } finally {
@@ -108,6 +111,8 @@ function describe(e: { kind: string } & Record<string, unknown>): string {
       return `game ${s(e.game)}: resolved, ${s(e.winner)} won`;
     case "rewarded":
       return `task ${s(e.taskId)}: challenge reward claimed (${formatEther(e.amount as bigint)} of the solver's stake slashed to us, sink share included)`;
+    case "pruned":
+      return `task ${s(e.taskId)}: over; retention "${s(e.policy)}" deleted ${s(e.deleted)} checkpoint file(s)`;
     case "error":
       return `error${e.taskId !== undefined ? ` (task ${s(e.taskId)})` : ""}${e.game !== undefined ? ` (game ${s(e.game)})` : ""}: ${s(e.message)}`;
     default:

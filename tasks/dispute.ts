@@ -1,4 +1,5 @@
 /** `pin dispute` (play one side of a dispute game until it resolves) and `pin replay` (its transcript). */
+import path from "node:path";
 import { types } from "hardhat/config";
 import type { ConfigurableScopeDefinition as ScopeDefinition } from "hardhat/types";
 import { contractsFor, deviceArg, output, runTask, signerAt } from "./util";
@@ -10,6 +11,7 @@ interface DisputeArgs {
   account?: number;
   device: string;
   cheatStep: number;
+  checkpoints: string;
   poll: number;
   maxWait?: number;
   json: boolean;
@@ -50,6 +52,11 @@ export function registerDisputeTasks(pin: ScopeDefinition): void {
       0,
       types.int,
     )
+    .addOptionalParam(
+      "checkpoints",
+      "Solver: its checkpoint store directory (the dispute's evidence starts from the agreed checkpoint there)",
+      ".pinpoint/checkpoints",
+    )
     .addOptionalParam("poll", "Milliseconds between polls while the opponent is to move", 1000, types.int)
     .addOptionalParam(
       "maxWait",
@@ -61,6 +68,7 @@ export function registerDisputeTasks(pin: ScopeDefinition): void {
     .setAction(async (args: DisputeArgs, hre) =>
       runTask(args.json, async () => {
         const {
+          checkpointAnchors,
           cheatingTrajectory,
           disputePlayer,
           gameParty,
@@ -74,6 +82,8 @@ export function registerDisputeTasks(pin: ScopeDefinition): void {
         } = await import("../src/agents");
         const { createExecutor } = await import("../src/exec");
         const { InputError } = await import("../src/errors");
+        const { announced } = await import("../src/chain/market");
+        const { CheckpointStore } = await import("../src/commit");
         if (args.side !== "solver" && args.side !== "challenger")
           throw new InputError("BAD_SIDE", `--side must be solver or challenger, got ${args.side}`);
         const device = await deviceArg(args.device);
@@ -96,10 +106,17 @@ export function registerDisputeTasks(pin: ScopeDefinition): void {
           );
         const executor = await createExecutor(bundle.program, { device });
         try {
+          // Evidence from the agreed checkpoint at the interval's start: the solver's own store, or
+          // the files the solver announced (checked against the committed hash); else recomputed.
+          const source = await announced(c, party.task, "Checkpoints");
+          const anchors = checkpointAnchors(c, party.task, {
+            ...(side === Side.Solver ? { store: new CheckpointStore(path.resolve(args.checkpoints)) } : {}),
+            ...(source ? { source } : {}),
+          });
           const evidence =
             args.cheatStep > 0
-              ? cheatingTrajectory(bundle, totalSteps, args.cheatStep, { executor })
-              : taskTrajectory(bundle, totalSteps, { executor });
+              ? cheatingTrajectory(bundle, totalSteps, args.cheatStep, { executor, anchors })
+              : taskTrajectory(bundle, totalSteps, { executor, anchors });
           const player = await disputePlayer(c, side, bundle, evidence);
           const run = await seeGameThrough(c, player, gameId, {
             pollMs: args.poll,

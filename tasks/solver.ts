@@ -13,6 +13,7 @@ interface SolveArgs {
   account: number;
   json: boolean;
   cheatStep: number;
+  keep: string;
 }
 
 export function registerSolverTasks(pin: ScopeDefinition): void {
@@ -25,11 +26,17 @@ export function registerSolverTasks(pin: ScopeDefinition): void {
     .addOptionalParam("device", "cpu or cuda", "cpu")
     .addOptionalParam("account", "Signer account index", 1, types.int)
     .addOptionalParam("cheatStep", "DEMO ONLY: compute one element of one op wrong at this step (0 = honest)", 0, types.int)
+    .addOptionalParam(
+      "keep",
+      "Checkpoints kept once the challenge window and every game are over: all, final or none (applied when this command ends and the task is over; `pin agent solver --keep` applies it later)",
+      "all",
+    )
     .addFlag("json", "Print JSON")
     .setAction(async (args: SolveArgs, hre) =>
       runTask(args.json, async () => {
-        const { cheatingTrajectory, resolveTaskBundle, serveCheckpoints, solveTask } = await import("../src/agents");
+        const { cheatingTrajectory, parseKeep, pruneCheckpoints, resolveTaskBundle, serveCheckpoints, solveTask } = await import("../src/agents");
         const { CheckpointStore } = await import("../src/commit");
+        const keep = parseKeep(args.keep);
         const device = await deviceArg(args.device);
         const signer = await signerAt(hre, args.account);
         const c = await contractsFor(hre, signer);
@@ -66,6 +73,16 @@ export function registerSolverTasks(pin: ScopeDefinition): void {
             await new Promise((r) => setTimeout(r, 2000));
           }
           await server.close();
+        }
+        if (keep !== "all") {
+          // Only once no dispute can ask for the checkpoints; otherwise they stay.
+          const pruned = await pruneCheckpoints(c, store, taskId, keep);
+          if (!args.json)
+            console.log(
+              pruned.status === "pruned"
+                ? `retention "${keep}": deleted ${pruned.deleted.length} checkpoint file(s)`
+                : `retention "${keep}": kept every checkpoint (${pruned.reason})`,
+            );
         }
       }),
     );

@@ -60,11 +60,14 @@ export function registerVerifierTasks(pin: ScopeDefinition): void {
         const { mismatch, ...rest } = res;
         let game: bigint | null = null;
         if (mismatch && args.challenge) {
-          const { challengeTask, taskTrajectory } = await import("../src/agents");
+          const { challengeTask, checkpointAnchors, taskTrajectory } = await import("../src/agents");
           const { createExecutor } = await import("../src/exec");
           const executor = await createExecutor(bundle.program, { device });
           try {
-            const evidence = taskTrajectory(bundle, Number((await c.taskMarket.getTask(taskId)).totalSteps), { executor });
+            // The evidence starts at the interval's agreed start state (already checked), not at step 0.
+            const held = { step: mismatch.fromStep, state: mismatch.startState };
+            const anchors = checkpointAnchors(c, taskId, { source, held });
+            const evidence = taskTrajectory(bundle, Number((await c.taskMarket.getTask(taskId)).totalSteps), { executor, anchors });
             game = await challengeTask(c, taskId, bundle, evidence, mismatch.index);
           } finally {
             await executor.dispose();

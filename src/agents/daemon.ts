@@ -12,6 +12,8 @@ import { createExecutor, type Device, type Executor } from "../exec";
 import type { Player, Trajectory } from "../dispute";
 import { fetchBundle, loadBundle, type LoadedBundle } from "./bundle";
 import { checkTask, type SampleOptions } from "./verifier";
+import { checkpointAnchors } from "./anchors";
+import { pruneCheckpoints, type KeepPolicy } from "./retention";
 import { challengeTask, cheatingTrajectory, disputePlayer, gameOutcome, Level, Side, taskTrajectory, tendGame } from "./dispute";
 import { solveTask, type SolverEvent } from "./solver";
 
@@ -26,6 +28,8 @@ export type AgentEvent =
   /** The game is settled; `settleGas` when this agent sent the `settle` transaction. */
   | { readonly kind: "resolved"; readonly game: bigint; readonly winner: "solver" | "challenger"; readonly settleGas?: bigint }
   | { readonly kind: "rewarded"; readonly taskId: bigint; readonly amount: bigint }
+  /** Retention: the task's checkpoints no dispute can ask for any more were deleted by policy. */
+  | { readonly kind: "pruned"; readonly taskId: bigint; readonly policy: KeepPolicy; readonly deleted: number }
   | { readonly kind: "error"; readonly taskId?: bigint; readonly game?: bigint; readonly message: string };
 
 interface Common {
@@ -44,6 +48,11 @@ export interface SolverAgentOptions extends Common {
   readonly accept?: (t: TaskView) => boolean;
   /** DEMO ONLY: claim a trajectory that is wrong at this step. */
   readonly cheatStep?: number;
+  /**
+   * Retention once a task's challenge window and all its games are over (default `all`): see
+   * src/agents/retention.ts. Checkpoints a dispute may still ask for are never deleted.
+   */
+  readonly keep?: KeepPolicy;
 }
 
 export interface VerifierAgentOptions extends Common {
@@ -58,6 +67,8 @@ class Workspace {
   private readonly executors = new Map<string, Promise<Executor>>();
   readonly trajectories = new Map<bigint, Trajectory>();
   readonly players = new Map<bigint, Player>();
+  /** Tasks whose checkpoints retention has dealt with. */
+  readonly pruned = new Set<bigint>();
 
   constructor(private readonly device: Device) {}
 
@@ -167,7 +178,11 @@ export async function solverTick(o: SolverAgentOptions, ws: Workspace): Promise<
     let tr = ws.trajectories.get(task.id);
     if (!tr) {
       const executor = await ws.executor(bundle);
-      tr = o.cheatStep ? cheatingTrajectory(bundle, task.totalSteps, o.cheatStep, { executor }) : taskTrajectory(bundle, task.totalSteps, { executor });
+      // Disputes start from our own checkpoint at the interval's start, never from step 0.
+      const anchors = checkpointAnchors(c, task.id, { store: o.store });
+      tr = o.cheatStep
+        ? cheatingTrajectory(bundle, task.totalSteps, o.cheatStep, { executor, anchors })
+        : taskTrajectory(bundle, task.totalSteps, { executor, anchors });
       ws.trajectories.set(task.id, tr);
     }
     return tr;
@@ -198,6 +213,13 @@ export async function solverTick(o: SolverAgentOptions, ws: Workspace): Promise<
         await finalizeTask(c, o.signer, task.id);
         o.onEvent?.({ kind: "paid", taskId: task.id });
         acted = true;
+      } else if (mine && o.keep && o.keep !== "all" && !ws.pruned.has(task.id) && ["Finalized", "Rejected", "Refunded"].includes(task.status)) {
+        const r = await pruneCheckpoints(c, o.store, task.id, o.keep);
+        if (r.status === "pruned") {
+          ws.pruned.add(task.id);
+          o.onEvent?.({ kind: "pruned", taskId: task.id, policy: o.keep, deleted: r.deleted.length });
+          acted = true;
+        }
       }
     } catch (err) {
       report(o, task.id, undefined, err);
@@ -242,7 +264,9 @@ export async function verifierTick(o: VerifierAgentOptions, ws: Workspace, check
         const free = await c.stakeManager.freeOf(me);
         if (free < bond) await depositStake(c, o.signer, bond - free);
         const executor = await ws.executor(bundle);
-        const evidence = taskTrajectory(bundle, task.totalSteps, { executor });
+        // Anchored at the interval's agreed start state (just checked), or the solver's files.
+        const held = { step: res.mismatch.fromStep, state: res.mismatch.startState };
+        const evidence = taskTrajectory(bundle, task.totalSteps, { executor, anchors: checkpointAnchors(c, task.id, { source, held }) });
         ws.trajectories.set(task.id, evidence);
         const id = await challengeTask(c, task.id, bundle, evidence, res.mismatch.index);
         if (id !== null) {
@@ -274,7 +298,11 @@ export async function verifierTick(o: VerifierAgentOptions, ws: Workspace, check
       let evidence = ws.trajectories.get(g.task);
       if (!evidence) {
         const task = await c.taskMarket.getTask(g.task);
-        evidence = taskTrajectory(bundle, Number(task.totalSteps), { executor: await ws.executor(bundle) });
+        const source = await announced(c, g.task, "Checkpoints");
+        evidence = taskTrajectory(bundle, Number(task.totalSteps), {
+          executor: await ws.executor(bundle),
+          ...(source ? { anchors: checkpointAnchors(c, g.task, { source }) } : {}),
+        });
         ws.trajectories.set(g.task, evidence);
       }
       return disputePlayer(c, Side.Challenger, bundle, evidence);

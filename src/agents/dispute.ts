@@ -20,6 +20,7 @@ import {
   Level,
   isDecided,
   Trajectory,
+  type AnchorSource,
   type Fault,
   type MoveRecord,
   type Strategy,
@@ -37,7 +38,7 @@ export { Side, Level, type Fault, type MoveRecord, type Strategy };
 export function taskTrajectory(
   bundle: LoadedBundle,
   totalSteps: number,
-  opts: { faults?: readonly Fault[]; executor?: Executor } = {},
+  opts: { faults?: readonly Fault[]; executor?: Executor; anchors?: AnchorSource } = {},
 ): Trajectory {
   const ex = opts.executor;
   return new Trajectory(
@@ -47,6 +48,7 @@ export function taskTrajectory(
     totalSteps,
     opts.faults ?? [],
     ex ? (state, batch) => ex.evidence(state, batch) : undefined,
+    opts.anchors,
   );
 }
 
@@ -105,8 +107,12 @@ export async function challengeTask(
   const { spec } = await taskCommitments(c, taskId);
   const task = await c.taskMarket.getTask(taskId);
   if (interval !== undefined) {
-    // The game replays the interval's steps, so the evidence must reach its end.
-    await evidence.prepare(Math.min(interval * Number(task.checkpointInterval), Number(task.totalSteps)));
+    // The game replays the interval's steps: the evidence starts at the agreed checkpoint
+    // (fetched or recomputed) and must reach the interval's end.
+    const k = Number(task.checkpointInterval);
+    const T = Number(task.totalSteps);
+    await evidence.focus(Math.min((interval - 1) * k, T), Math.min(interval * k, T));
+    await evidence.prepare(Math.min(interval * k, T));
   } else {
     await evidence.prepare(Number(task.totalSteps));
   }
@@ -246,7 +252,7 @@ export function cheatingTrajectory(
   bundle: LoadedBundle,
   totalSteps: number,
   step: number,
-  opts: { op?: number; element?: number; delta?: number; executor?: Executor } = {},
+  opts: { op?: number; element?: number; delta?: number; executor?: Executor; anchors?: AnchorSource } = {},
 ): Trajectory {
   const { ops, slots } = bundle.program;
   // Default: the last MatMul whose output has a parameter's shape (a weight gradient).
@@ -271,5 +277,6 @@ export function cheatingTrajectory(
   return taskTrajectory(bundle, totalSteps, {
     faults: [fault],
     ...(opts.executor ? { executor: opts.executor } : {}),
+    ...(opts.anchors ? { anchors: opts.anchors } : {}),
   });
 }

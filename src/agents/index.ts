@@ -2,6 +2,8 @@ export * from "./bundle";
 export * from "./taskState";
 export * from "./solver";
 export * from "./checkpointSource";
+export * from "./anchors";
+export * from "./retention";
 export * from "./verifier";
 export * from "./dispute";
 export * from "./daemon";

@@ -126,6 +126,8 @@ export async function solveTask(opts: SolveOptions): Promise<SolveResult> {
       const budget = opts.stopAfterSteps !== undefined ? opts.stopAfterSteps - stepsRun : Infinity;
       const n = Math.min(to - from, budget);
       if (n > 0 && opts.claimed) {
+        // One interval at a time, in bounded memory (starting from the held S_from).
+        await opts.claimed.focus(from, to);
         await opts.claimed.prepare(from + n);
         state = opts.claimed.state(from + n);
         for (let t = from + 1; t <= from + n; t++) emit({ kind: "step", step: t, totalSteps: T });

@@ -14,8 +14,10 @@
  * Writes are atomic: a temporary file in the same directory is written, fsynced and renamed
  * into place, then the directory is fsynced. Reads re-check the checksum and the state hash, so
  * a truncated, corrupted, renamed or missing file is reported (IntegrityError with a
- * CHECKPOINT_* code) and never used. Nothing is ever deleted: bad files are at most moved aside
- * under a quarantine name, and complete temporary files left by a crash are recovered.
+ * CHECKPOINT_* code) and never used. The store deletes nothing on its own: bad files are at most
+ * moved aside under a quarantine name, and complete temporary files left by a crash are recovered;
+ * only {@link CheckpointStore.remove}, called by the solver's retention policy once no dispute can
+ * ask for a checkpoint (src/agents/retention.ts), deletes a file.
  */
 import { randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
@@ -286,6 +288,21 @@ export class CheckpointStore {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * Deletes the checkpoint with this state hash; false when there was none. Only for retention
+   * (src/agents/retention.ts), which first makes sure no dispute can still ask for it.
+   */
+  async remove(hash: Uint8Array | string): Promise<boolean> {
+    try {
+      await fsp.unlink(this.pathOf(hash));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
+      throw err;
+    }
+    if (this.fsync) await this.syncDir();
+    return true;
   }
 
   /** Checks a file's content against the state hash its name claims. */
