@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { UNDER_COVERAGE } from "../support/coverage";
 import type { CommitHarness } from "../../typechain-types";
 import vectorsJson from "../vectors/commit.json";
 import {
@@ -243,7 +244,7 @@ describe("commitment vectors (Solidity harness)", function () {
     expect(value).to.equal(BigInt(data[777_777]));
     // Execution gas of the library call alone (calldata and the 21k base cost come on top).
     // Goal ≤ 40k; 12.1k measured (guards against regressions of the precompile path).
-    expect(gasUsed).to.be.lessThan(16_000n);
+    if (!UNDER_COVERAGE) expect(gasUsed).to.be.lessThan(16_000n);
     if (process.env.COMMIT_GAS_LOG) console.log(`      element proof execution gas: ${gasUsed}`);
   });
 });
