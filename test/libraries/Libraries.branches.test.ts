@@ -89,10 +89,14 @@ describe("library guards (branch coverage)", function () {
         .withArgs(REDUCE_SUM, FIELD_A_SHAPE);
     });
 
-    it("checkDesc refuses a MatMul whose output rows differ from a's rows (out-shape field)", async function () {
+    it("checkDesc refuses a MatMul whose output rows differ from a's rows or whose columns differ from b's (out-shape field)", async function () {
       const { verifier } = await loadFixture(deploy);
       const mm = op({ opcode: MAT_MUL, outShape: [5, 4], aShape: [2, 3], bShape: [3, 4] });
       await expect(verifier.checkDesc(mm))
+        .to.be.revertedWithCustomError(verifier, "OneStepBadDescriptor")
+        .withArgs(MAT_MUL, FIELD_OUT_SHAPE);
+      // Rows right, columns not b's.
+      await expect(verifier.checkDesc({ ...mm, outShape: [2, 5] }))
         .to.be.revertedWithCustomError(verifier, "OneStepBadDescriptor")
         .withArgs(MAT_MUL, FIELD_OUT_SHAPE);
       await verifier.checkDesc({ ...mm, outShape: [2, 4] });
