@@ -163,7 +163,9 @@ describe("TaskMarket guards (branch coverage)", function () {
         const m = await market.getAddress();
         const reentry = attacker.interface.encodeFunctionData("exec", [
           m,
-          market.interface.encodeFunctionData(fn, [1]),
+          fn === "expire"
+            ? market.interface.encodeFunctionData("expire", [1])
+            : market.interface.encodeFunctionData("reclaim", [1]),
         ]);
         await token.arm(await attacker.getAddress(), reentry, true);
         const cancel = market.interface.encodeFunctionData("cancel", [1]);
