@@ -511,6 +511,8 @@ async function runSequence(seed: number): Promise<Record<string, number>> {
 
     const action = choose(actions);
     counts[action.name] = (counts[action.name] ?? 0) + 1;
+    // Pin the next block to the timestamp the model assumed (wall-clock drift on a loaded machine).
+    await time.setNextBlockTimestamp(nextTs);
     await action.run();
     await checkInvariants(f, model, `seed ${seed} step ${step} (${action.name})`);
   }
