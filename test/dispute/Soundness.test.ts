@@ -318,7 +318,7 @@ describe("soundness (issue 9)", () => {
     /** LibDisputeProofs called by delegatecall, as the game calls it. */
     async function lib() {
       const proofs = await ethers.deployContract("LibDisputeProofs");
-      const l = await ethers.deployContract("OneStepHarness", {
+      const l = await ethers.deployContract("DisputeProofsHarness", {
         libraries: { LibDisputeProofs: await proofs.getAddress() },
       });
       const v = await ethers.deployContract("OneStepVerifier");

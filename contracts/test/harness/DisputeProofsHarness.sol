@@ -53,4 +53,15 @@ contract DisputeProofsHarness {
     ) external pure returns (int256) {
         return LibDisputeProofs.operand(root, p, slot, index);
     }
+
+    function oneStepOperands(
+        bytes32[2] calldata h,
+        uint256[4] calldata n,
+        OpDesc calldata op,
+        LibProofs.ListProof calldata opProof,
+        IDisputeGame.Operand[] calldata operands,
+        address verifier
+    ) external view returns (bool inRange, int256 a, int256 b) {
+        return LibDisputeProofs.oneStepOperands(h, n, op, opProof, operands, verifier);
+    }
 }
